@@ -1,0 +1,380 @@
+package awsapi
+
+import (
+	"encoding/xml"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"connectfed"
+	"connectfed/identity"
+)
+
+// envelope is a query-protocol response: <ActionResponse xmlns=…> with the
+// result (whose XMLName is <ActionResult>) and the request id.
+type envelope struct {
+	XMLName          xml.Name
+	Xmlns            string `xml:"xmlns,attr"`
+	Result           any
+	ResponseMetadata responseMetadata
+}
+
+func respond(c *call, result any) envelope {
+	return envelope{XMLName: xml.Name{Local: c.op + "Response"}, Xmlns: queryNamespace(c.service), Result: result,
+		ResponseMetadata: responseMetadata{RequestId: c.id}}
+}
+
+var (
+	iamNameRE   = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	iamPathRE   = regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`)
+	accessKeyRE = regexp.MustCompile(`^\w+$`)
+)
+
+func checkIAMName(v *violations, member, value string, max int) {
+	v.length(member, value, false, 1, max)
+	if value != "" {
+		v.pattern(member, value, false, iamNameRE, `[\w+=,.@-]+`)
+	}
+}
+
+func iamValidation() *violations { return &violations{errType: "ValidationError"} }
+
+// iamAuthorize checks iam:<op> on resource.
+func (s *Server) iamAuthorize(c *call, resource string) error {
+	return s.cfg.Identity.Authorize(c.ctx, c.principal, "iam:"+c.op, resource, nil)
+}
+
+func (s *Server) iamARN(c *call, kind, path, name string) string {
+	if path == "" {
+		path = "/"
+	}
+	return "arn:aws:iam::" + c.principal.AccountID + ":" + kind + path + name
+}
+
+type iamUserXML struct {
+	Path       string `xml:",omitempty"`
+	UserName   string `xml:",omitempty"`
+	UserId     string
+	Arn        string
+	CreateDate string
+}
+
+func userXML(u *identity.User) iamUserXML {
+	return iamUserXML{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: u.ARN(), CreateDate: isoTime(u.Created)}
+}
+
+func pathParam(v *violations, p url.Values) string {
+	if !p.Has("Path") {
+		return "/"
+	}
+	path := p.Get("Path")
+	v.length("path", path, false, 1, 512)
+	v.pattern("path", path, false, iamPathRE, `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
+	return path
+}
+
+func (s *Server) iamCreateUser(c *call, p url.Values) (any, error) {
+	v := iamValidation()
+	name := p.Get("UserName")
+	v.required("userName", p.Has("UserName"))
+	checkIAMName(v, "userName", name, 64)
+	path := pathParam(v, p)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := s.iamAuthorize(c, s.iamARN(c, "user", path, name)); err != nil {
+		return nil, err
+	}
+	u, err := s.cfg.Identity.CreateUser(c.ctx, c.principal.AccountID, name, path)
+	if err != nil {
+		return nil, err
+	}
+	return respond(c, struct {
+		XMLName xml.Name `xml:"CreateUserResult"`
+		User    iamUserXML
+	}{User: userXML(u)}), nil
+}
+
+// callerUserName is the UserName a call acts on: the parameter, or the
+// calling IAM user when it is omitted (as IAM does).
+func callerUserName(c *call, p url.Values) string {
+	if p.Has("UserName") {
+		return p.Get("UserName")
+	}
+	if c.principal.Type == connectfed.PrincipalUser {
+		return c.principal.Name
+	}
+	return ""
+}
+
+func (s *Server) iamGetUser(c *call, p url.Values) (any, error) {
+	type result struct {
+		XMLName xml.Name `xml:"GetUserResult"`
+		User    iamUserXML
+	}
+	name := callerUserName(c, p)
+	if name == "" && !p.Has("UserName") && c.principal.IsRoot() {
+		// Root without UserName describes the root identity itself.
+		return respond(c, result{User: iamUserXML{UserId: c.principal.AccountID, Arn: c.principal.ARN, CreateDate: isoTime(s.cfg.Now())}}), nil
+	}
+	v := iamValidation()
+	if name == "" && !p.Has("UserName") {
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "ValidationError", "Must specify userName when calling with non-User credentials")
+	}
+	checkIAMName(v, "userName", name, 128)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := s.iamAuthorize(c, s.iamARN(c, "user", "/", name)); err != nil {
+		return nil, err
+	}
+	u, err := s.cfg.Identity.GetUser(c.ctx, c.principal.AccountID, name)
+	if err != nil {
+		return nil, err
+	}
+	return respond(c, result{User: userXML(u)}), nil
+}
+
+func (s *Server) iamDeleteUser(c *call, p url.Values) (any, error) {
+	v := iamValidation()
+	name := p.Get("UserName")
+	v.required("userName", p.Has("UserName"))
+	checkIAMName(v, "userName", name, 128)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := s.iamAuthorize(c, s.iamARN(c, "user", "/", name)); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Identity.DeleteUser(c.ctx, c.principal.AccountID, name); err != nil {
+		return nil, err
+	}
+	return respond(c, nil), nil
+}
+
+type accessKeyXML struct {
+	UserName        string
+	AccessKeyId     string
+	Status          string
+	SecretAccessKey string `xml:",omitempty"`
+	CreateDate      string
+}
+
+func (s *Server) keyUser(c *call, p url.Values) (string, error) {
+	name := callerUserName(c, p)
+	if name == "" {
+		return "", connectfed.TypedErrorf(connectfed.EINVALID, "ValidationError", "Must specify userName when calling with non-User credentials")
+	}
+	v := iamValidation()
+	checkIAMName(v, "userName", name, 128)
+	if err := v.err(); err != nil {
+		return "", err
+	}
+	return name, s.iamAuthorize(c, s.iamARN(c, "user", "/", name))
+}
+
+func (s *Server) iamCreateAccessKey(c *call, p url.Values) (any, error) {
+	name, err := s.keyUser(c, p)
+	if err != nil {
+		return nil, err
+	}
+	k, secret, err := s.cfg.Identity.CreateAccessKey(c.ctx, c.principal.AccountID, name)
+	if err != nil {
+		return nil, err
+	}
+	return respond(c, struct {
+		XMLName   xml.Name `xml:"CreateAccessKeyResult"`
+		AccessKey accessKeyXML
+	}{AccessKey: accessKeyXML{UserName: k.UserName, AccessKeyId: k.ID, Status: k.Status, SecretAccessKey: secret, CreateDate: isoTime(k.Created)}}), nil
+}
+
+func (s *Server) iamListAccessKeys(c *call, p url.Values) (any, error) {
+	name, err := s.keyUser(c, p)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := s.cfg.Identity.ListAccessKeys(c.ctx, c.principal.AccountID, name)
+	if err != nil {
+		return nil, err
+	}
+	members := make([]accessKeyXML, 0, len(keys))
+	for _, k := range keys {
+		members = append(members, accessKeyXML{UserName: k.UserName, AccessKeyId: k.ID, Status: k.Status, CreateDate: isoTime(k.Created)})
+	}
+	return respond(c, struct {
+		XMLName           xml.Name       `xml:"ListAccessKeysResult"`
+		AccessKeyMetadata []accessKeyXML `xml:"AccessKeyMetadata>member"`
+		IsTruncated       bool
+	}{AccessKeyMetadata: members}), nil
+}
+
+func (s *Server) iamDeleteAccessKey(c *call, p url.Values) (any, error) {
+	v := iamValidation()
+	id := p.Get("AccessKeyId")
+	v.required("accessKeyId", p.Has("AccessKeyId"))
+	v.length("accessKeyId", id, false, 16, 128)
+	if id != "" {
+		v.pattern("accessKeyId", id, false, accessKeyRE, `[\w]+`)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	name, err := s.keyUser(c, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Identity.DeleteAccessKey(c.ctx, c.principal.AccountID, name, id); err != nil {
+		return nil, err
+	}
+	return respond(c, nil), nil
+}
+
+type roleXML struct {
+	Path                     string
+	RoleName                 string
+	RoleId                   string
+	Arn                      string
+	CreateDate               string
+	AssumeRolePolicyDocument string
+	Description              string `xml:",omitempty"`
+	MaxSessionDuration       int
+}
+
+// encodePolicy percent-encodes a policy document as IAM returns it.
+func encodePolicy(doc string) string {
+	return strings.ReplaceAll(url.QueryEscape(doc), "+", "%20")
+}
+
+func toRoleXML(r *identity.Role) roleXML {
+	return roleXML{Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN(), CreateDate: isoTime(r.Created),
+		AssumeRolePolicyDocument: encodePolicy(r.TrustPolicy), Description: r.Description, MaxSessionDuration: r.MaxSessionDuration}
+}
+
+func checkPolicyDocument(v *violations, member string, p url.Values, param string) string {
+	v.required(member, p.Has(param))
+	doc := p.Get(param)
+	if p.Has(param) {
+		v.length(member, doc, true, 1, 131072)
+	}
+	return doc
+}
+
+func (s *Server) iamCreateRole(c *call, p url.Values) (any, error) {
+	v := iamValidation()
+	name := p.Get("RoleName")
+	v.required("roleName", p.Has("RoleName"))
+	checkIAMName(v, "roleName", name, 64)
+	path := pathParam(v, p)
+	doc := checkPolicyDocument(v, "assumeRolePolicyDocument", p, "AssumeRolePolicyDocument")
+	desc := p.Get("Description")
+	v.length("description", desc, false, 0, 1000)
+	maxSession := 3600
+	if p.Has("MaxSessionDuration") {
+		n, err := strconv.Atoi(p.Get("MaxSessionDuration"))
+		if err != nil || n < 3600 || n > 43200 {
+			v.add("maxSessionDuration", p.Get("MaxSessionDuration"), false, "Member must have value between 3600 and 43200")
+		}
+		maxSession = n
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := s.iamAuthorize(c, s.iamARN(c, "role", path, name)); err != nil {
+		return nil, err
+	}
+	r, err := s.cfg.Identity.CreateRole(c.ctx, c.principal.AccountID, name, path, desc, doc, maxSession)
+	if err != nil {
+		return nil, err
+	}
+	return respond(c, struct {
+		XMLName xml.Name `xml:"CreateRoleResult"`
+		Role    roleXML
+	}{Role: toRoleXML(r)}), nil
+}
+
+func (s *Server) roleName(c *call, p url.Values) (string, error) {
+	v := iamValidation()
+	name := p.Get("RoleName")
+	v.required("roleName", p.Has("RoleName"))
+	checkIAMName(v, "roleName", name, 64)
+	if err := v.err(); err != nil {
+		return "", err
+	}
+	return name, s.iamAuthorize(c, s.iamARN(c, "role", "/", name))
+}
+
+func (s *Server) iamGetRole(c *call, p url.Values) (any, error) {
+	name, err := s.roleName(c, p)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.cfg.Identity.GetRole(c.ctx, c.principal.AccountID, name)
+	if err != nil {
+		return nil, err
+	}
+	return respond(c, struct {
+		XMLName xml.Name `xml:"GetRoleResult"`
+		Role    roleXML
+	}{Role: toRoleXML(r)}), nil
+}
+
+func (s *Server) iamDeleteRole(c *call, p url.Values) (any, error) {
+	name, err := s.roleName(c, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Identity.DeleteRole(c.ctx, c.principal.AccountID, name); err != nil {
+		return nil, err
+	}
+	return respond(c, nil), nil
+}
+
+// inlinePolicy validates and authorizes Put/Delete{User,Role}Policy and
+// applies it.
+func (s *Server) inlinePolicy(c *call, p url.Values, owner string, put bool) (any, error) {
+	v := iamValidation()
+	param, member := "UserName", "userName"
+	if owner == "role" {
+		param, member = "RoleName", "roleName"
+	}
+	ownerName := p.Get(param)
+	v.required(member, p.Has(param))
+	checkIAMName(v, member, ownerName, 128)
+	policyName := p.Get("PolicyName")
+	v.required("policyName", p.Has("PolicyName"))
+	checkIAMName(v, "policyName", policyName, 128)
+	var doc string
+	if put {
+		doc = checkPolicyDocument(v, "policyDocument", p, "PolicyDocument")
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := s.iamAuthorize(c, s.iamARN(c, owner, "/", ownerName)); err != nil {
+		return nil, err
+	}
+	var err error
+	if put {
+		err = s.cfg.Identity.PutPolicy(c.ctx, c.principal.AccountID, owner, ownerName, policyName, doc)
+	} else {
+		err = s.cfg.Identity.DeletePolicy(c.ctx, c.principal.AccountID, owner, ownerName, policyName)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return respond(c, nil), nil
+}
+
+func (s *Server) iamPutUserPolicy(c *call, p url.Values) (any, error) {
+	return s.inlinePolicy(c, p, "user", true)
+}
+func (s *Server) iamPutRolePolicy(c *call, p url.Values) (any, error) {
+	return s.inlinePolicy(c, p, "role", true)
+}
+func (s *Server) iamDeleteUserPolicy(c *call, p url.Values) (any, error) {
+	return s.inlinePolicy(c, p, "user", false)
+}
+func (s *Server) iamDeleteRolePolicy(c *call, p url.Values) (any, error) {
+	return s.inlinePolicy(c, p, "role", false)
+}

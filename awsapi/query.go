@@ -1,0 +1,257 @@
+package awsapi
+
+import (
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"connectfed"
+	"connectfed/sigv4"
+)
+
+// The query protocol (STS, IAM): form-encoded parameters with Action and
+// Version, XML responses and XML errors in the service's namespace.
+
+var queryVersion = map[string]string{"sts": "2011-06-15", "iam": "2010-05-08"}
+
+func queryNamespace(service string) string {
+	if service == "iam" {
+		return "https://iam.amazonaws.com/doc/2010-05-08/"
+	}
+	return "https://sts.amazonaws.com/doc/2011-06-15/"
+}
+
+// queryStatus is the HTTP status of each query-protocol error code.
+var queryStatus = map[string]int{
+	"NoSuchEntity":               404,
+	"EntityAlreadyExists":        409,
+	"DeleteConflict":             409,
+	"LimitExceeded":              409,
+	"MalformedPolicyDocument":    400,
+	"ValidationError":            400,
+	"InvalidAction":              400,
+	"MissingAction":              400,
+	"MissingParameter":           400,
+	"InvalidParameterValue":      400,
+	"MalformedQueryString":       400,
+	"IncompleteSignature":        400,
+	"AccessDenied":               403,
+	"AccessDeniedException":      403,
+	"MissingAuthenticationToken": 403,
+	"InvalidClientTokenId":       403,
+	"SignatureDoesNotMatch":      403,
+	"ExpiredToken":               403,
+	"RequestEntityTooLarge":      413,
+	"Throttling":                 400,
+	"ServiceFailure":             500,
+	"InternalFailure":            500,
+	"ServiceUnavailable":         503,
+}
+
+var queryDefaultType = map[string]string{
+	connectfed.ENOTFOUND:     "NoSuchEntity",
+	connectfed.ECONFLICT:     "EntityAlreadyExists",
+	connectfed.EINVALID:      "ValidationError",
+	connectfed.EUNAUTHORIZED: "InvalidClientTokenId",
+	connectfed.EFORBIDDEN:    "AccessDenied",
+	connectfed.ETHROTTLED:    "Throttling",
+}
+
+var sigv4Query = map[sigv4.Kind]string{
+	sigv4.KindMissing:           "MissingAuthenticationToken",
+	sigv4.KindIncomplete:        "IncompleteSignature",
+	sigv4.KindSignatureMismatch: "SignatureDoesNotMatch",
+	sigv4.KindUnknownKey:        "InvalidClientTokenId",
+	sigv4.KindInvalidToken:      "InvalidClientTokenId",
+	sigv4.KindExpiredToken:      "ExpiredToken",
+	sigv4.KindSkew:              "SignatureDoesNotMatch",
+	sigv4.KindPresignExpired:    "AccessDenied",
+}
+
+// queryRename maps restJson1 names that domain errors may carry to their
+// query-protocol spelling.
+var queryRename = map[string]string{
+	"AccessDeniedException":          "AccessDenied",
+	"SerializationException":         "MalformedQueryString",
+	"RequestEntityTooLargeException": "RequestEntityTooLarge",
+	"ThrottlingException":            "Throttling",
+}
+
+func resolveQuery(service string, err error) wireError {
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		t := sigv4Query[se.Kind]
+		msg := se.Message
+		if se.Kind == sigv4.KindMissing {
+			msg = "Request is missing Authentication Token"
+		}
+		return wireError{Type: t, Status: queryStatus[t], Message: msg}
+	}
+	var e *connectfed.Error
+	if errors.As(err, &e) && e.Code != connectfed.EINTERNAL && e.Code != connectfed.EUNAVAILABLE {
+		t := e.Type
+		if r, ok := queryRename[t]; ok {
+			t = r
+		}
+		if t == "" {
+			t = queryDefaultType[e.Code]
+		}
+		status, ok := queryStatus[t]
+		if !ok {
+			status = 400
+		}
+		return wireError{Type: t, Status: status, Message: e.Message}
+	}
+	internal := "ServiceFailure"
+	if service == "sts" {
+		internal = "InternalFailure"
+	}
+	if connectfed.ErrorCode(err) == connectfed.EUNAVAILABLE || errors.Is(err, connectfed.ErrUnavailable) {
+		return wireError{Type: "ServiceUnavailable", Status: 503, Message: "The service is temporarily unavailable. Try again later.", Internal: true}
+	}
+	return wireError{Type: internal, Status: 500, Message: internalMessage, Internal: true}
+}
+
+type xmlError struct {
+	XMLName xml.Name `xml:"ErrorResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Error   struct {
+		Type    string
+		Code    string
+		Message string
+	}
+	RequestId string
+}
+
+func writeQueryError(c *call, we wireError) {
+	e := xmlError{Xmlns: queryNamespace(c.service), RequestId: c.id}
+	e.Error.Type = "Sender"
+	if we.Status >= 500 {
+		e.Error.Type = "Receiver"
+	}
+	e.Error.Code = we.Type
+	e.Error.Message = we.Message
+	writeXML(c, we.Status, e)
+}
+
+func writeXML(c *call, status int, v any) {
+	b, err := xml.Marshal(v)
+	if err != nil {
+		panic(err) // our own response types always encode
+	}
+	h := c.w.Header()
+	h.Set("Content-Type", "text/xml")
+	h.Set("Content-Length", strconv.Itoa(len(xml.Header)+len(b)))
+	c.w.WriteHeader(status)
+	c.w.Write([]byte(xml.Header))
+	c.w.Write(b)
+}
+
+// queryParams reads the parameters of a query-protocol request: the form
+// body of a POST, or the URL query of a GET. A parameter given twice is
+// refused, since AWS would take one and the client may mean the other.
+func queryParams(c *call) (url.Values, error) {
+	raw := c.r.URL.RawQuery
+	if c.r.Method == http.MethodPost {
+		raw = string(c.body)
+	} else if c.r.Method != http.MethodGet {
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "InvalidAction", "The query protocol accepts only GET and POST, not %s.", c.r.Method)
+	}
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "MalformedQueryString", "The request parameters could not be parsed.")
+	}
+	if c.r.Method == http.MethodPost {
+		// Presigned query auth parameters live in the URL; drop them from
+		// the operation's view.
+		for k := range vals {
+			if strings.HasPrefix(k, "X-Amz-") {
+				delete(vals, k)
+			}
+		}
+	}
+	for k, v := range vals {
+		if len(v) > 1 {
+			return nil, connectfed.TypedErrorf(connectfed.EINVALID, "MalformedQueryString", "The parameter %s is given more than once.", k)
+		}
+	}
+	return vals, nil
+}
+
+type queryOp func(s *Server, c *call, p url.Values) (any, error)
+
+var stsOps = map[string]queryOp{
+	"AssumeRole":        (*Server).assumeRole,
+	"GetCallerIdentity": (*Server).getCallerIdentity,
+}
+
+var iamOps = map[string]queryOp{
+	"CreateUser":       (*Server).iamCreateUser,
+	"GetUser":          (*Server).iamGetUser,
+	"DeleteUser":       (*Server).iamDeleteUser,
+	"CreateAccessKey":  (*Server).iamCreateAccessKey,
+	"ListAccessKeys":   (*Server).iamListAccessKeys,
+	"DeleteAccessKey":  (*Server).iamDeleteAccessKey,
+	"CreateRole":       (*Server).iamCreateRole,
+	"GetRole":          (*Server).iamGetRole,
+	"DeleteRole":       (*Server).iamDeleteRole,
+	"PutUserPolicy":    (*Server).iamPutUserPolicy,
+	"PutRolePolicy":    (*Server).iamPutRolePolicy,
+	"DeleteUserPolicy": (*Server).iamDeleteUserPolicy,
+	"DeleteRolePolicy": (*Server).iamDeleteRolePolicy,
+}
+
+// serveQuery serves STS and IAM.
+func (s *Server) serveQuery(c *call) {
+	p, err := queryParams(c)
+	if err != nil {
+		s.writeError(c, protoQuery, err)
+		return
+	}
+	action := p.Get("Action")
+	if action == "" {
+		s.writeError(c, protoQuery, connectfed.TypedErrorf(connectfed.EINVALID, "MissingAction", "Missing Action"))
+		return
+	}
+	version := p.Get("Version")
+	if version == "" {
+		s.writeError(c, protoQuery, connectfed.TypedErrorf(connectfed.EINVALID, "MissingParameter", "The request must contain the parameter Version."))
+		return
+	}
+	ops := stsOps
+	if c.service == "iam" {
+		ops = iamOps
+	}
+	op, ok := ops[action]
+	if !ok || version != queryVersion[c.service] {
+		s.writeError(c, protoQuery, connectfed.TypedErrorf(connectfed.EINVALID, "InvalidAction",
+			"Could not find operation %s for version %s", truncate(action, 64), truncate(version, 32)))
+		return
+	}
+	c.op = action
+	out, err := op(s, c, p)
+	if err != nil {
+		s.writeError(c, protoQuery, err)
+		return
+	}
+	writeXML(c, http.StatusOK, out)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
+
+// responseMetadata closes every query-protocol response.
+type responseMetadata struct {
+	RequestId string
+}
+
+// isoTime is a timestamp as the query protocol sends it.
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }

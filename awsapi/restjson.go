@@ -1,0 +1,125 @@
+package awsapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// epoch is a timestamp as restJson1 sends it in bodies: a JSON number of
+// seconds since the epoch, with milliseconds as the fraction.
+type epoch time.Time
+
+func (t epoch) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	s := strconv.FormatInt(ms/1000, 10)
+	if frac := ms % 1000; frac != 0 {
+		f := strconv.FormatInt(1000+frac, 10)[1:]
+		s += "." + strings.TrimRight(f, "0")
+	}
+	return []byte(s), nil
+}
+
+// restRoute is one Connect operation: a method and a path pattern whose
+// "{}" segments are labels.
+type restRoute struct {
+	method  string
+	pattern []string
+	op      string
+	handle  func(s *Server, c *call, labels []string) (any, error)
+}
+
+func splitPattern(p string) []string { return strings.Split(strings.TrimPrefix(p, "/"), "/") }
+
+// matchRest finds the route for a request. Labels are split on the escaped
+// path and then unescaped, so an encoded "/" (%2F) stays inside its label.
+// It returns the route, its labels, and whether the path matched some route
+// under another method.
+func matchRest(routes []restRoute, method, escapedPath string) (*restRoute, []string, bool) {
+	segs := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
+	pathMatched := false
+	for i := range routes {
+		rt := &routes[i]
+		if len(rt.pattern) != len(segs) {
+			continue
+		}
+		var labels []string
+		ok := true
+		for j, p := range rt.pattern {
+			if p == "{}" {
+				v, err := url.PathUnescape(segs[j])
+				if err != nil {
+					ok = false
+					break
+				}
+				labels = append(labels, v)
+				continue
+			}
+			if p != segs[j] {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		if rt.method != method {
+			pathMatched = true
+			continue
+		}
+		return rt, labels, true
+	}
+	return nil, nil, pathMatched
+}
+
+func writeRestError(c *call, we wireError) {
+	h := c.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Amzn-ErrorType", we.Type)
+	c.w.WriteHeader(we.Status)
+	b, _ := json.Marshal(struct {
+		Message string `json:"Message"`
+	}{we.Message})
+	c.w.Write(b)
+}
+
+func writeRestJSON(c *call, v any) {
+	h := c.w.Header()
+	h.Set("Content-Type", "application/json")
+	if v == nil {
+		h.Set("Content-Length", "0")
+		c.w.WriteHeader(http.StatusOK)
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // our own response types always encode
+	}
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	c.w.WriteHeader(http.StatusOK)
+	c.w.Write(b)
+}
+
+// queryInt reads an integer query parameter; absent gives def.
+func queryInt(c *call, name string, def, min, max int, v *violations) int {
+	q := c.r.URL.Query()
+	if !q.Has(name) {
+		return def
+	}
+	raw := q.Get(name)
+	n, err := strconv.Atoi(raw)
+	if err != nil {
+		v.add(name, raw, false, "Member must be an integer")
+		return def
+	}
+	if n < min {
+		v.add(name, raw, false, "Member must have value greater than or equal to "+strconv.Itoa(min))
+	}
+	if n > max {
+		v.add(name, raw, false, "Member must have value less than or equal to "+strconv.Itoa(max))
+	}
+	return n
+}

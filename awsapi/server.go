@@ -1,0 +1,235 @@
+// Package awsapi is the wire: it authenticates every request with SigV4,
+// routes it by the service in the credential scope (restJson1 for Connect,
+// the query protocol for STS and IAM), decodes and validates input, calls
+// the domain services, and writes every response and error the way AWS's
+// own clients expect.
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"connectfed"
+	"connectfed/connect"
+	"connectfed/federation"
+	"connectfed/identity"
+	"connectfed/sigv4"
+)
+
+// DefaultMaxBodyBytes caps request bodies; larger ones get 413 and are not
+// read further.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Config wires a Server.
+type Config struct {
+	Identity   *identity.Service
+	Connect    *connect.Service
+	Federation *federation.Service
+	Logger     *slog.Logger
+	Now        func() time.Time
+	// PageKey authenticates pagination tokens; replicas must share it.
+	PageKey      []byte
+	MaxBodyBytes int64
+}
+
+// Server serves every AWS protocol on one handler.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	verifier *sigv4.Verifier
+	pager    pager
+}
+
+// New returns a Server.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, pager: pager{key: cfg.PageKey}}
+	s.verifier = &sigv4.Verifier{Now: cfg.Now, Lookup: s.lookup}
+	return s
+}
+
+func (s *Server) lookup(ctx context.Context, accessKeyID string) (*sigv4.Credential, error) {
+	c, err := s.cfg.Identity.Credential(ctx, accessKeyID)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	return &sigv4.Credential{
+		AccessKeyID:  accessKeyID,
+		Secret:       c.Secret,
+		SessionToken: c.SessionToken,
+		Expires:      c.Expires,
+		Principal:    c.Principal,
+	}, nil
+}
+
+// call is one request as the handlers see it.
+type call struct {
+	ctx       context.Context
+	r         *http.Request
+	w         *statusWriter
+	id        string
+	body      []byte
+	principal *connectfed.Principal
+	scope     connect.Scope
+	service   string
+	op        string
+	start     time.Time
+}
+
+// statusWriter remembers the status for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status  int
+	errType string
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+){1,2}-[0-9]$`)
+
+// ServeHTTP authenticates and dispatches one AWS API request.
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	c := &call{ctx: r.Context(), r: r, w: &statusWriter{ResponseWriter: rw}, id: connectfed.NewUUID(), start: s.cfg.Now()}
+	h := rw.Header()
+	h.Set("x-amzn-RequestId", c.id)
+	h.Set("Date", c.start.UTC().Format(http.TimeFormat))
+	defer s.logCall(c)
+
+	proto := guessProtocol(r)
+	body, err := readBody(rw, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		s.writeError(c, proto, err)
+		return
+	}
+	c.body = body
+
+	info, err := sigv4.Scope(r)
+	if err != nil {
+		s.writeError(c, proto, err)
+		return
+	}
+	c.service = info.Service
+	switch info.Service {
+	case "connect":
+		proto = protoRestJSON
+	case "sts", "iam":
+		proto = protoQuery
+	default:
+		s.writeError(c, proto, &sigv4.Error{Kind: sigv4.KindSignatureMismatch,
+			Message: "Credential should be scoped to correct service: 'connect', 'sts' or 'iam'."})
+		return
+	}
+	if !regionRE.MatchString(info.Region) {
+		s.writeError(c, proto, &sigv4.Error{Kind: sigv4.KindSignatureMismatch,
+			Message: "Credential should be scoped to a valid region."})
+		return
+	}
+	res, err := s.verifier.Verify(c.ctx, r, body)
+	if err != nil {
+		s.writeError(c, proto, err)
+		return
+	}
+	c.principal = res.Credential.Principal.(*connectfed.Principal)
+	c.scope = connect.Scope{AccountID: c.principal.AccountID, Region: res.Region}
+	switch proto {
+	case protoRestJSON:
+		s.serveConnect(c)
+	default:
+		s.serveQuery(c)
+	}
+}
+
+type protocol int
+
+const (
+	protoRestJSON protocol = iota
+	protoQuery
+)
+
+// guessProtocol picks the error format for a request whose credential
+// scope cannot be read: form posts are the query protocol (STS, IAM),
+// everything else is restJson1.
+func guessProtocol(r *http.Request) protocol {
+	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return protoQuery
+	}
+	if r.URL.Query().Has("Action") {
+		return protoQuery
+	}
+	return protoRestJSON
+}
+
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	if r.ContentLength > max {
+		return nil, tooLarge(max)
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(max)
+		}
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "SerializationException", "The request body could not be read.")
+	}
+	return b, nil
+}
+
+func tooLarge(max int64) error {
+	return connectfed.TypedErrorf(connectfed.EINVALID, "RequestEntityTooLargeException",
+		"Request body exceeds the limit of %s bytes.", strconv.FormatInt(max, 10))
+}
+
+func (s *Server) writeError(c *call, proto protocol, err error) {
+	var we wireError
+	if proto == protoQuery {
+		we = resolveQuery(c.service, err)
+	} else {
+		we = resolveRest(err)
+	}
+	if we.Internal {
+		s.log.Error("request failed", "request_id", c.id, "op", c.op, "err", err)
+	}
+	c.w.errType = we.Type
+	if proto == protoQuery {
+		writeQueryError(c, we)
+	} else {
+		writeRestError(c, we)
+	}
+}
+
+func (s *Server) logCall(c *call) {
+	if c.w.status == 0 {
+		c.w.status = http.StatusOK
+	}
+	attrs := []any{
+		"request_id", c.id, "service", c.service, "op", c.op,
+		"status", c.w.status, "latency_ms", float64(s.cfg.Now().Sub(c.start).Microseconds()) / 1000,
+	}
+	if c.principal != nil {
+		attrs = append(attrs, "account", c.principal.AccountID, "caller", c.principal.ARN)
+	}
+	if c.w.errType != "" {
+		attrs = append(attrs, "error", c.w.errType)
+	}
+	s.log.Info("request", attrs...)
+}

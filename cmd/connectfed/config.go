@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"connectfed"
+)
+
+// FileConfig is the --config file (YAML or JSON; unknown fields are
+// rejected).
+type FileConfig struct {
+	// DefaultAccount switches the development account 000000000000 with
+	// root keys test/test on (the default on loopback) or off.
+	DefaultAccount *bool           `yaml:"defaultAccount" json:"defaultAccount"`
+	Accounts       []AccountConfig `yaml:"accounts" json:"accounts"`
+	Tokens         TokenConfig     `yaml:"tokens" json:"tokens"`
+}
+
+// AccountConfig declares one account and its root keys.
+type AccountConfig struct {
+	ID       string          `yaml:"id" json:"id"`
+	Name     string          `yaml:"name" json:"name"`
+	RootKeys []RootKeyConfig `yaml:"rootKeys" json:"rootKeys"`
+}
+
+// RootKeyConfig is one root access key pair.
+type RootKeyConfig struct {
+	AccessKeyID     string `yaml:"accessKeyId" json:"accessKeyId"`
+	SecretAccessKey string `yaml:"secretAccessKey" json:"secretAccessKey"`
+}
+
+// TokenConfig sets federation token lifetimes (Go durations: "12h", "30m").
+type TokenConfig struct {
+	AccessTokenTTL  string `yaml:"accessTokenTTL" json:"accessTokenTTL"`
+	RefreshTokenTTL string `yaml:"refreshTokenTTL" json:"refreshTokenTTL"`
+}
+
+var (
+	accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+	accessKeyRE = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+)
+
+// LoadConfig reads and validates a config file. Every problem is reported
+// in one error, one per line, so a person fixes them in one go.
+func LoadConfig(path string) (*FileConfig, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var cfg FileConfig
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg); err != nil {
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	default:
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // an empty file is an empty config
+			return nil, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("config %s has %d problem(s):\n  %s", path, len(errs), strings.Join(errs, "\n  "))
+	}
+	return &cfg, nil
+}
+
+// Validate lists every problem in the config.
+func (c *FileConfig) Validate() []string {
+	var errs []string
+	ids := map[string]bool{}
+	keys := map[string]bool{}
+	for i, a := range c.Accounts {
+		where := fmt.Sprintf("accounts[%d]", i)
+		switch {
+		case !accountIDRE.MatchString(a.ID):
+			errs = append(errs, fmt.Sprintf("%s.id %q: must be 12 digits", where, a.ID))
+		case ids[a.ID]:
+			errs = append(errs, fmt.Sprintf("%s.id %q: declared twice", where, a.ID))
+		case a.ID == connectfed.DefaultAccountID:
+			errs = append(errs, fmt.Sprintf("%s.id %q: is the development account; use defaultAccount instead", where, a.ID))
+		}
+		ids[a.ID] = true
+		if len(a.RootKeys) == 0 {
+			errs = append(errs, fmt.Sprintf("%s.rootKeys: at least one root key is required", where))
+		}
+		for j, k := range a.RootKeys {
+			kw := fmt.Sprintf("%s.rootKeys[%d]", where, j)
+			switch {
+			case !accessKeyRE.MatchString(k.AccessKeyID):
+				errs = append(errs, fmt.Sprintf("%s.accessKeyId %q: must be 16-128 of A-Z and 0-9", kw, k.AccessKeyID))
+			case strings.HasPrefix(k.AccessKeyID, "ASIA"):
+				errs = append(errs, fmt.Sprintf("%s.accessKeyId %q: ASIA ids are reserved for temporary credentials", kw, k.AccessKeyID))
+			case keys[k.AccessKeyID]:
+				errs = append(errs, fmt.Sprintf("%s.accessKeyId %q: declared twice", kw, k.AccessKeyID))
+			}
+			keys[k.AccessKeyID] = true
+			if len(k.SecretAccessKey) < 16 {
+				errs = append(errs, fmt.Sprintf("%s.secretAccessKey: must be at least 16 characters", kw))
+			}
+		}
+	}
+	at, atErr := parseTTL(c.Tokens.AccessTokenTTL)
+	if atErr != nil {
+		errs = append(errs, "tokens.accessTokenTTL: "+atErr.Error())
+	}
+	rt, rtErr := parseTTL(c.Tokens.RefreshTokenTTL)
+	if rtErr != nil {
+		errs = append(errs, "tokens.refreshTokenTTL: "+rtErr.Error())
+	}
+	if atErr == nil && rtErr == nil && at > 0 && rt > 0 && at > rt {
+		errs = append(errs, "tokens: accessTokenTTL must not exceed refreshTokenTTL")
+	}
+	return errs
+}
+
+func parseTTL(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration like 12h or 30m", s)
+	}
+	if d < time.Minute || d > 30*24*time.Hour {
+		return 0, fmt.Errorf("%q must be between 1m and 720h", s)
+	}
+	return d, nil
+}

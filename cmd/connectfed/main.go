@@ -1,0 +1,383 @@
+// Command connectfed serves Amazon Connect's identity-federation API, and
+// the parts of Connect, IAM and STS around it, to unmodified AWS clients.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"connectfed"
+	"connectfed/awsapi"
+	"connectfed/connect"
+	"connectfed/federation"
+	"connectfed/identity"
+	"connectfed/seal"
+	"connectfed/sqlite"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "connectfed:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `connectfed: Amazon Connect identity federation for AWS clients, without AWS.
+
+Usage:
+  connectfed serve [flags]   run the server
+  connectfed version         print the version
+
+Run 'connectfed serve -h' for the serve flags.`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "version":
+		fmt.Fprintln(stdout, "connectfed", Version())
+		return nil
+	case "serve":
+		m := NewMain()
+		m.Stdout, m.Stderr = stdout, stderr
+		if err := m.ParseFlags(args[1:]); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := m.Run(ctx); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return m.Close()
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// Version is the module version stamped by the Go toolchain, or "devel".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// Main is the program: ParseFlags, then Run (which returns once the server
+// is ready), then Close. Tests boot the real program through it.
+type Main struct {
+	Listen    string
+	DataDir   string
+	PublicURL string
+	Config    string
+	MasterKey string
+	LogFormat string
+	LogLevel  string
+	// Token lifetimes (Go durations); empty means the config file's value
+	// or the default.
+	AccessTokenTTL  string
+	RefreshTokenTTL string
+
+	Stdout, Stderr io.Writer
+
+	// Now is the clock; tests may replace it before Run.
+	Now func() time.Time
+
+	store    *sqlite.DB
+	keys     *federation.KeyRing
+	stopBG   context.CancelFunc
+	bgDone   chan struct{}
+	listener net.Listener
+	http     *http.Server
+	done     chan error
+	log      *slog.Logger
+}
+
+// NewMain returns a Main with defaults.
+func NewMain() *Main {
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now}
+}
+
+// flagDef is one serve flag, its environment variable and default.
+type flagDef struct {
+	name, def, help string
+	dst             *string
+}
+
+func (m *Main) flagDefs() []flagDef {
+	return []flagDef{
+		{"listen", "127.0.0.1:4577", "address to listen on (host:port)", &m.Listen},
+		{"data-dir", "connectfed-data", "directory for the embedded database and the master key", &m.DataDir},
+		{"public-url", "", "base URL clients and browsers reach the server at (default http://<listen address>)", &m.PublicURL},
+		{"config", "", "YAML or JSON file with accounts, root keys and token lifetimes", &m.Config},
+		{"master-key", "", "base64 32-byte key that seals secrets (default: <data-dir>/master.key, created on first start)", &m.MasterKey},
+		{"log-format", "text", "log format: text or json", &m.LogFormat},
+		{"log-level", "info", "log level: debug, info, warn or error", &m.LogLevel},
+		{"access-token-ttl", "", "federation access token lifetime (default 1h, or tokens.accessTokenTTL in --config)", &m.AccessTokenTTL},
+		{"refresh-token-ttl", "", "federation refresh token lifetime (default 12h, or tokens.refreshTokenTTL in --config)", &m.RefreshTokenTTL},
+	}
+}
+
+// EnvName is the environment variable that sets a flag.
+func EnvName(flagName string) string {
+	return "CONNECTFED_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// ParseFlags reads flags, falling back to CONNECTFED_<FLAG> variables and
+// then to defaults.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("connectfed serve", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	for _, d := range m.flagDefs() {
+		def := d.def
+		if v, ok := os.LookupEnv(EnvName(d.name)); ok {
+			def = v
+		}
+		fs.StringVar(d.dst, d.name, def, d.help+" (env "+EnvName(d.name)+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return nil
+}
+
+func (m *Main) logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(m.LogLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", m.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch m.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(m.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(m.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", m.LogFormat)
+}
+
+// isLoopback reports whether a listen address only accepts local
+// connections.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Run opens the store, applies the configuration and starts serving. It
+// returns once /healthz answers 200.
+func (m *Main) Run(ctx context.Context) (err error) {
+	log, err := m.logger()
+	if err != nil {
+		return err
+	}
+	m.log = log
+	var fileCfg FileConfig
+	if m.Config != "" {
+		c, err := LoadConfig(m.Config)
+		if err != nil {
+			return err
+		}
+		fileCfg = *c
+	}
+	if m.AccessTokenTTL != "" {
+		fileCfg.Tokens.AccessTokenTTL = m.AccessTokenTTL
+	}
+	if m.RefreshTokenTTL != "" {
+		fileCfg.Tokens.RefreshTokenTTL = m.RefreshTokenTTL
+	}
+	if errs := fileCfg.Validate(); len(errs) > 0 {
+		return fmt.Errorf("configuration has %d problem(s):\n  %s", len(errs), strings.Join(errs, "\n  "))
+	}
+	accessTTL, _ := parseTTL(fileCfg.Tokens.AccessTokenTTL)
+	refreshTTL, _ := parseTTL(fileCfg.Tokens.RefreshTokenTTL)
+	if accessTTL == 0 {
+		accessTTL = federation.DefaultAccessTTL
+	}
+	if refreshTTL == 0 {
+		refreshTTL = federation.DefaultRefreshTTL
+	}
+	if accessTTL > refreshTTL {
+		return fmt.Errorf("the access token lifetime (%s) must not exceed the refresh token lifetime (%s)", accessTTL, refreshTTL)
+	}
+	defaultOn := fileCfg.DefaultAccount == nil || *fileCfg.DefaultAccount
+	if defaultOn && !isLoopback(m.Listen) {
+		return fmt.Errorf("refusing to listen on %s with the default development keys (test/test): listen on loopback, or set defaultAccount: false in --config and declare accounts", m.Listen)
+	}
+
+	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	var master []byte
+	if m.MasterKey != "" {
+		master, err = seal.ParseMasterKey(m.MasterKey)
+	} else {
+		master, err = seal.LoadOrCreateMasterKey(filepath.Join(m.DataDir, "master.key"))
+	}
+	if err != nil {
+		return err
+	}
+	sealer, err := seal.NewSealer(master)
+	if err != nil {
+		return err
+	}
+	store, err := sqlite.Open(ctx, filepath.Join(m.DataDir, "connectfed.db"))
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	m.store = store
+	defer func() {
+		if err != nil {
+			store.Close()
+		}
+	}()
+
+	ids := &identity.Service{Store: store, Sealer: sealer, Now: m.Now}
+	if defaultOn {
+		err = ids.EnsureAccount(ctx, connectfed.Account{ID: connectfed.DefaultAccountID, Name: "development"},
+			[]identity.RootKey{{AccessKeyID: connectfed.DefaultAccessKey, SecretAccessKey: connectfed.DefaultSecretKey}})
+	} else {
+		err = ids.RemoveRootKey(ctx, connectfed.DefaultAccessKey)
+	}
+	if err != nil {
+		return fmt.Errorf("development account: %w", err)
+	}
+	for _, a := range fileCfg.Accounts {
+		keys := make([]identity.RootKey, 0, len(a.RootKeys))
+		for _, k := range a.RootKeys {
+			keys = append(keys, identity.RootKey{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey})
+		}
+		if err := ids.EnsureAccount(ctx, connectfed.Account{ID: a.ID, Name: a.Name}, keys); err != nil {
+			return fmt.Errorf("account %s: %w", a.ID, err)
+		}
+	}
+
+	keys, err := federation.OpenKeyRing(ctx, store, sealer, m.Now, keyRotation, refreshTTL)
+	if err != nil {
+		return err
+	}
+	m.keys = keys
+
+	ln, err := net.Listen("tcp", m.Listen)
+	if err != nil {
+		return err
+	}
+	m.listener = ln
+	if m.PublicURL == "" {
+		m.PublicURL = "http://" + ln.Addr().String()
+	}
+	m.PublicURL = strings.TrimRight(m.PublicURL, "/")
+
+	connectSvc := &connect.Service{Store: store, Now: m.Now}
+	fed := &federation.Service{Store: store, Connect: connectSvc, Keys: keys, Now: m.Now,
+		AccessTTL: accessTTL, RefreshTTL: refreshTTL, PublicURL: m.PublicURL}
+	api := awsapi.New(awsapi.Config{
+		Identity:   ids,
+		Connect:    connectSvc,
+		Federation: fed,
+		Logger:     log,
+		Now:        m.Now,
+		PageKey:    sealer.DeriveKey("pagination"),
+	})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("/", api)
+	m.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.http.Serve(ln) }()
+	bg, stop := context.WithCancel(context.Background())
+	m.stopBG, m.bgDone = stop, make(chan struct{})
+	go m.maintain(bg)
+	log.Info("connectfed ready", "version", Version(), "listen", ln.Addr().String(), "public_url", m.PublicURL, "data_dir", m.DataDir)
+	return nil
+}
+
+// keyRotation is how often the token signing key is replaced.
+const keyRotation = 24 * time.Hour
+
+// maintain rotates token keys (and reloads keys other replicas made).
+func (m *Main) maintain(ctx context.Context) {
+	defer close(m.bgDone)
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.keys.Maintain(ctx); err != nil && ctx.Err() == nil {
+				m.log.Warn("token key maintenance failed", "err", err)
+			}
+		}
+	}
+}
+
+// Addr is the address the server listens on (useful with port 0).
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// Close stops accepting, lets in-flight requests finish (bounded) and
+// closes the store.
+func (m *Main) Close() error {
+	var errs []error
+	if m.stopBG != nil {
+		m.stopBG()
+		<-m.bgDone
+	}
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := m.http.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.store != nil {
+		if err := m.store.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,270 @@
+package connect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"connectfed"
+)
+
+func decode(e connectfed.Entry, v any) error {
+	if err := json.Unmarshal(e.Value, v); err != nil {
+		return fmt.Errorf("decode %q: %w", e.Key, err)
+	}
+	return nil
+}
+
+// CreateUserInput is what CreateUser needs after wire validation.
+type CreateUserInput struct {
+	Username           string
+	Password           string
+	IdentityInfo       *connectfed.UserIdentityInfo
+	PhoneConfig        connectfed.UserPhoneConfig
+	DirectoryUserID    string
+	SecurityProfileIDs []string
+	RoutingProfileID   string
+	HierarchyGroupID   string
+	Tags               map[string]string
+}
+
+func invalidParam(format string, args ...any) error {
+	return connectfed.TypedErrorf(connectfed.EINVALID, "InvalidParameterException", format, args...)
+}
+
+func invalidRequest(format string, args ...any) error {
+	return connectfed.TypedErrorf(connectfed.EINVALID, "InvalidRequestException", format, args...)
+}
+
+// CreateUser creates a user in an instance. The username is unique within
+// the instance (case-sensitive): a duplicate is DuplicateResourceException.
+// The profiles must exist in the instance.
+func (s *Service) CreateUser(ctx context.Context, sc Scope, instanceID string, in CreateUserInput) (*connectfed.User, error) {
+	u := &connectfed.User{
+		AccountID:          sc.AccountID,
+		Region:             sc.Region,
+		ID:                 connectfed.NewUUID(),
+		Username:           in.Username,
+		IdentityInfo:       in.IdentityInfo,
+		PhoneConfig:        in.PhoneConfig,
+		DirectoryUserID:    in.DirectoryUserID,
+		SecurityProfileIDs: in.SecurityProfileIDs,
+		RoutingProfileID:   in.RoutingProfileID,
+		HierarchyGroupID:   in.HierarchyGroupID,
+		Tags:               in.Tags,
+		LastModified:       s.now(),
+	}
+	var pwHash string
+	if in.Password != "" {
+		h, err := hashPassword(in.Password)
+		if err != nil {
+			return nil, err
+		}
+		pwHash = h
+	}
+	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		var inst connectfed.Instance
+		if err := getInstance(tx, sc, instanceID, &inst); err != nil {
+			return err
+		}
+		if err := checkUserFits(&inst, in); err != nil {
+			return err
+		}
+		u.InstanceID = inst.ID
+		u.PasswordHash = pwHash
+		if err := checkProfiles(tx, sc, inst.ID, in.SecurityProfileIDs, in.RoutingProfileID); err != nil {
+			return err
+		}
+		ref, _ := json.Marshal(u.ID)
+		if err := tx.Create(kindUsername, childKey(sc, inst.ID, u.Username), ref); err != nil {
+			if errors.Is(err, connectfed.ErrExists) {
+				return connectfed.TypedErrorf(connectfed.ECONFLICT, "DuplicateResourceException",
+					"User with username %s already exists.", u.Username)
+			}
+			return err
+		}
+		return connectfed.CreateJSON(tx, kindUser, childKey(sc, inst.ID, u.ID), u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// checkUserFits applies the identity-management rules of CreateUser.
+func checkUserFits(inst *connectfed.Instance, in CreateUserInput) error {
+	switch inst.IdentityManagementType {
+	case connectfed.IdentityConnectManaged:
+		if in.Password == "" {
+			return invalidParameterRequired("Password")
+		}
+		if in.DirectoryUserID != "" {
+			return invalidRequest("DirectoryUserId is only valid for instances using EXISTING_DIRECTORY identity management.")
+		}
+	case connectfed.IdentitySAML:
+		if in.Password != "" {
+			return invalidRequest("Password is not allowed for instances using SAML identity management.")
+		}
+		if in.DirectoryUserID != "" {
+			return invalidRequest("DirectoryUserId is only valid for instances using EXISTING_DIRECTORY identity management.")
+		}
+		if !validSAMLUsername(in.Username) {
+			return invalidParam("Username must be at most 64 characters of [a-zA-Z0-9_.@-] for instances using SAML identity management.")
+		}
+	case connectfed.IdentityExistingDirectory:
+		if in.Password != "" {
+			return invalidRequest("Password is not allowed for instances using EXISTING_DIRECTORY identity management.")
+		}
+	}
+	if inst.IdentityManagementType != connectfed.IdentitySAML && len(in.Username) > 20 {
+		return invalidParam("Username must be at most 20 characters for instances not using SAML identity management.")
+	}
+	return nil
+}
+
+func invalidParameterRequired(name string) error {
+	return invalidParam("%s is required for instances using CONNECT_MANAGED identity management.", name)
+}
+
+func validSAMLUsername(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '@' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkProfiles(tx connectfed.Tx, sc Scope, instanceID string, security []string, routing string) error {
+	for _, id := range security {
+		if _, err := tx.Get(kindSecurity, childKey(sc, instanceID, id)); err != nil {
+			if errors.Is(err, connectfed.ErrNotFound) {
+				return notFound("Security profile not found: %s", id)
+			}
+			return err
+		}
+	}
+	if routing != "" {
+		if _, err := tx.Get(kindRouting, childKey(sc, instanceID, routing)); err != nil {
+			if errors.Is(err, connectfed.ErrNotFound) {
+				return notFound("Routing profile not found: %s", routing)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func getUser(tx connectfed.Tx, sc Scope, instanceID, userID string, inst *connectfed.Instance, u *connectfed.User) error {
+	if err := getInstance(tx, sc, instanceID, inst); err != nil {
+		return err
+	}
+	err := connectfed.GetJSON(tx, kindUser, childKey(sc, inst.ID, userID), u)
+	if errors.Is(err, connectfed.ErrNotFound) {
+		return notFound("User not found: %s", userID)
+	}
+	return err
+}
+
+// GetUser returns a user by id, or ResourceNotFoundException for an
+// unknown instance or user.
+func (s *Service) GetUser(ctx context.Context, sc Scope, instanceID, userID string) (*connectfed.User, error) {
+	var u connectfed.User
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
+		var inst connectfed.Instance
+		return getUser(tx, sc, instanceID, userID, &inst, &u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// FindUser returns the instance and its user with exactly this username.
+// errors: ResourceNotFoundException for the instance; connectfed.ErrNotFound
+// (unwrapped sentinel) when the instance has no such user, so the caller can
+// give the error its operation documents.
+func (s *Service) FindUser(ctx context.Context, sc Scope, instanceID, username string) (*connectfed.Instance, *connectfed.User, error) {
+	var inst connectfed.Instance
+	var u connectfed.User
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
+		if err := getInstance(tx, sc, instanceID, &inst); err != nil {
+			return err
+		}
+		var id string
+		if err := connectfed.GetJSON(tx, kindUsername, childKey(sc, inst.ID, username), &id); err != nil {
+			return err
+		}
+		return connectfed.GetJSON(tx, kindUser, childKey(sc, inst.ID, id), &u)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &inst, &u, nil
+}
+
+// ListUsers lists an instance's users, ordered by id.
+func (s *Service) ListUsers(ctx context.Context, sc Scope, instanceID, after string, limit int) ([]connectfed.User, string, error) {
+	return listChildren[connectfed.User](ctx, s, sc, kindUser, instanceID, after, limit)
+}
+
+// DeleteUser deletes a user and frees its username.
+func (s *Service) DeleteUser(ctx context.Context, sc Scope, instanceID, userID string) (*connectfed.User, error) {
+	var u connectfed.User
+	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		var inst connectfed.Instance
+		if err := getUser(tx, sc, instanceID, userID, &inst, &u); err != nil {
+			return err
+		}
+		if err := tx.Delete(kindUsername, childKey(sc, inst.ID, u.Username)); err != nil {
+			return err
+		}
+		return tx.Delete(kindUser, childKey(sc, inst.ID, u.ID))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// UserChange is one of the UpdateUser* operations.
+type UserChange struct {
+	IdentityInfo       *connectfed.UserIdentityInfo
+	PhoneConfig        *connectfed.UserPhoneConfig
+	SecurityProfileIDs []string
+	RoutingProfileID   string
+}
+
+// UpdateUser applies one change to a user atomically.
+func (s *Service) UpdateUser(ctx context.Context, sc Scope, instanceID, userID string, ch UserChange) error {
+	now := s.now()
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		var inst connectfed.Instance
+		var u connectfed.User
+		if err := getUser(tx, sc, instanceID, userID, &inst, &u); err != nil {
+			return err
+		}
+		if err := checkProfiles(tx, sc, inst.ID, ch.SecurityProfileIDs, ch.RoutingProfileID); err != nil {
+			return err
+		}
+		if ch.IdentityInfo != nil {
+			u.IdentityInfo = ch.IdentityInfo
+		}
+		if ch.PhoneConfig != nil {
+			u.PhoneConfig = *ch.PhoneConfig
+		}
+		if ch.SecurityProfileIDs != nil {
+			u.SecurityProfileIDs = ch.SecurityProfileIDs
+		}
+		if ch.RoutingProfileID != "" {
+			u.RoutingProfileID = ch.RoutingProfileID
+		}
+		u.LastModified = now
+		return connectfed.PutJSON(tx, kindUser, childKey(sc, inst.ID, u.ID), &u)
+	})
+}

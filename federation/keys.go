@@ -1,0 +1,161 @@
+package federation
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"connectfed"
+	"connectfed/seal"
+)
+
+const kindSigningKey = "signingkey"
+
+// signingKey is one MAC key of the ring. Its id is 8 random bytes (hex).
+type signingKey struct {
+	ID      string    `json:"id"`
+	Sealed  string    `json:"sealed"`
+	Created time.Time `json:"created"`
+	key     []byte
+	idBytes [8]byte
+}
+
+type keyRecord struct {
+	ID      string    `json:"id"`
+	Sealed  string    `json:"sealed"`
+	Created time.Time `json:"created"`
+}
+
+// KeyRing holds the token MAC keys. The newest key signs; every key still
+// in the ring verifies. Keys live in the store sealed under the master key,
+// so every replica and every restart sees the same ring.
+type KeyRing struct {
+	store  connectfed.Store
+	sealer *seal.Sealer
+	now    func() time.Time
+	// Rotate is how old the newest key may get before a new one is made;
+	// Retain is how long a retired key keeps verifying (the longest token
+	// lifetime).
+	rotate, retain time.Duration
+
+	mu   sync.RWMutex
+	keys map[[8]byte]*signingKey
+	cur  *signingKey
+}
+
+// OpenKeyRing loads the ring, making the first key if there is none.
+func OpenKeyRing(ctx context.Context, store connectfed.Store, sealer *seal.Sealer, now func() time.Time, rotate, retain time.Duration) (*KeyRing, error) {
+	kr := &KeyRing{store: store, sealer: sealer, now: now, rotate: rotate, retain: retain}
+	if err := kr.Maintain(ctx); err != nil {
+		return nil, err
+	}
+	return kr, nil
+}
+
+// Maintain rotates and prunes the ring in one serializable transaction (so
+// two replicas never both rotate: the second sees the first's new key), then
+// reloads it. Run it periodically.
+func (kr *KeyRing) Maintain(ctx context.Context) error {
+	now := kr.now().UTC()
+	err := kr.store.Update(ctx, func(tx connectfed.Tx) error {
+		recs, err := connectfed.ListJSONValues[keyRecord](tx, kindSigningKey, "")
+		if err != nil {
+			return err
+		}
+		var newest time.Time
+		for _, r := range recs {
+			if r.Created.After(newest) {
+				newest = r.Created
+			}
+		}
+		for _, r := range recs {
+			// A key stops signing when a newer one exists; it is dropped
+			// once every token it signed has expired.
+			if r.Created.Before(newest) && now.Sub(r.Created) > kr.rotate+kr.retain {
+				if err := tx.Delete(kindSigningKey, r.ID); err != nil {
+					return err
+				}
+			}
+		}
+		if len(recs) > 0 && now.Sub(newest) < kr.rotate {
+			return nil
+		}
+		var id [8]byte
+		rand.Read(id[:])
+		key := make([]byte, 32)
+		rand.Read(key)
+		hexID := hex.EncodeToString(id[:])
+		rec := keyRecord{ID: hexID, Sealed: kr.sealer.Seal(base64.StdEncoding.EncodeToString(key), "signingkey/"+hexID), Created: now}
+		return connectfed.CreateJSON(tx, kindSigningKey, hexID, rec)
+	})
+	if err != nil {
+		return fmt.Errorf("token key ring: %w", err)
+	}
+	return kr.load(ctx)
+}
+
+func (kr *KeyRing) load(ctx context.Context) error {
+	var recs []keyRecord
+	err := kr.store.View(ctx, func(tx connectfed.Tx) error {
+		var err error
+		recs, err = connectfed.ListJSONValues[keyRecord](tx, kindSigningKey, "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return errors.New("token key ring is empty")
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].Created.Before(recs[j].Created) })
+	keys := make(map[[8]byte]*signingKey, len(recs))
+	var cur *signingKey
+	for _, r := range recs {
+		raw, err := kr.sealer.Open(r.Sealed, "signingkey/"+r.ID)
+		if err != nil {
+			return fmt.Errorf("signing key %s: %w", r.ID, err)
+		}
+		key, err := base64.StdEncoding.DecodeString(raw)
+		if err != nil {
+			return fmt.Errorf("signing key %s: %w", r.ID, err)
+		}
+		k := &signingKey{ID: r.ID, Created: r.Created, key: key}
+		idb, err := hex.DecodeString(r.ID)
+		if err != nil || len(idb) != 8 {
+			return fmt.Errorf("signing key id %q is malformed", r.ID)
+		}
+		copy(k.idBytes[:], idb)
+		keys[k.idBytes] = k
+		cur = k
+	}
+	kr.mu.Lock()
+	kr.keys, kr.cur = keys, cur
+	kr.mu.Unlock()
+	return nil
+}
+
+func (kr *KeyRing) current() *signingKey {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	return kr.cur
+}
+
+func (kr *KeyRing) lookup(id [8]byte) *signingKey {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	return kr.keys[id]
+}
+
+// Size is the number of keys in the ring.
+func (kr *KeyRing) Size() int {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	return len(kr.keys)
+}
+

@@ -1,0 +1,344 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"connectfed"
+	"connectfed/iam"
+)
+
+// Record kinds for IAM and STS.
+const (
+	kindUser      = "iamuser"
+	kindRole      = "iamrole"
+	kindAccessKey = "accesskey"
+	kindUserKey   = "userkey" // "<acct>/<user>/<akid>": the keys of a user, for listing
+	kindPolicy    = "inlinepolicy"
+	kindSession   = "stssession"
+)
+
+// MaxAccessKeysPerUser is AWS's quota.
+const MaxAccessKeysPerUser = 2
+
+// User is an IAM user.
+type User struct {
+	AccountID string    `json:"accountId"`
+	Name      string    `json:"name"`
+	ID        string    `json:"id"`
+	Path      string    `json:"path"`
+	Created   time.Time `json:"created"`
+}
+
+// ARN returns the user's ARN.
+func (u *User) ARN() string { return "arn:aws:iam::" + u.AccountID + ":user" + u.Path + u.Name }
+
+// AccessKey is an IAM user's long-term key. The secret is only ever
+// returned by CreateAccessKey.
+type AccessKey struct {
+	AccountID    string    `json:"accountId"`
+	UserName     string    `json:"userName"`
+	UserID       string    `json:"userId"`
+	ID           string    `json:"id"`
+	Status       string    `json:"status"`
+	Created      time.Time `json:"created"`
+	SealedSecret string    `json:"sealedSecret"`
+}
+
+// Role is an IAM role.
+type Role struct {
+	AccountID          string    `json:"accountId"`
+	Name               string    `json:"name"`
+	ID                 string    `json:"id"`
+	Path               string    `json:"path"`
+	Description        string    `json:"description,omitempty"`
+	TrustPolicy        string    `json:"trustPolicy"`
+	MaxSessionDuration int       `json:"maxSessionDuration"`
+	Created            time.Time `json:"created"`
+}
+
+// ARN returns the role's ARN.
+func (r *Role) ARN() string { return "arn:aws:iam::" + r.AccountID + ":role" + r.Path + r.Name }
+
+func iamErr(code, typ, format string, args ...any) error {
+	return connectfed.TypedErrorf(code, typ, format, args...)
+}
+
+func noSuchUser(name string) error {
+	return iamErr(connectfed.ENOTFOUND, "NoSuchEntity", "The user with name %s cannot be found.", name)
+}
+
+func noSuchRole(name string) error {
+	return iamErr(connectfed.ENOTFOUND, "NoSuchEntity", "The role with name %s cannot be found.", name)
+}
+
+// CreateUser creates an IAM user. Names are unique per account,
+// case-insensitively, as in IAM.
+func (s *Service) CreateUser(ctx context.Context, accountID, name, path string) (*User, error) {
+	u := &User{AccountID: accountID, Name: name, ID: awsID("AIDA", 17), Path: path, Created: s.now()}
+	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		err := connectfed.CreateJSON(tx, kindUser, nameKey(accountID, name), u)
+		if errors.Is(err, connectfed.ErrExists) {
+			return iamErr(connectfed.ECONFLICT, "EntityAlreadyExists", "User with name %s already exists.", name)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// nameKey is the key of an account's named IAM entity. IAM names are
+// case-insensitive for uniqueness, so the key folds case.
+func nameKey(accountID, name string) string { return accountID + "/" + foldName(name) }
+
+func foldName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}
+
+// GetUser returns an IAM user, or NoSuchEntity.
+func (s *Service) GetUser(ctx context.Context, accountID, name string) (*User, error) {
+	var u User
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error { return getUser(tx, accountID, name, &u) })
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+func getUser(tx connectfed.Tx, accountID, name string, u *User) error {
+	err := connectfed.GetJSON(tx, kindUser, nameKey(accountID, name), u)
+	if errors.Is(err, connectfed.ErrNotFound) {
+		return noSuchUser(name)
+	}
+	return err
+}
+
+// DeleteUser deletes an IAM user that has no access keys and no policies
+// left (DeleteConflict otherwise, as in IAM).
+func (s *Service) DeleteUser(ctx context.Context, accountID, name string) error {
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		var u User
+		if err := getUser(tx, accountID, name, &u); err != nil {
+			return err
+		}
+		keys, err := tx.List(kindUserKey, nameKey(accountID, name)+"/", "", 1)
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			return iamErr(connectfed.ECONFLICT, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
+		}
+		pols, err := tx.List(kindPolicy, policyPrefix(accountID, "user", name), "", 1)
+		if err != nil {
+			return err
+		}
+		if len(pols) > 0 {
+			return iamErr(connectfed.ECONFLICT, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+		}
+		return tx.Delete(kindUser, nameKey(accountID, name))
+	})
+}
+
+// CreateAccessKey creates a key for a user and returns it with its secret,
+// which is stored only sealed and never returned again.
+func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName string) (*AccessKey, string, error) {
+	secret := newSecret()
+	var key AccessKey
+	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		var u User
+		if err := getUser(tx, accountID, userName, &u); err != nil {
+			return err
+		}
+		existing, err := tx.List(kindUserKey, nameKey(accountID, userName)+"/", "", MaxAccessKeysPerUser+1)
+		if err != nil {
+			return err
+		}
+		if len(existing) >= MaxAccessKeysPerUser {
+			return iamErr(connectfed.ECONFLICT, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: %d", MaxAccessKeysPerUser)
+		}
+		id := awsID("AKIA", 16)
+		key = AccessKey{AccountID: accountID, UserName: u.Name, UserID: u.ID, ID: id, Status: "Active", Created: s.now(),
+			SealedSecret: s.Sealer.Seal(secret, "accesskey/"+id)}
+		if err := connectfed.CreateJSON(tx, kindAccessKey, id, key); err != nil {
+			return err
+		}
+		return tx.Create(kindUserKey, nameKey(accountID, userName)+"/"+id, []byte("{}"))
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return &key, secret, nil
+}
+
+// ListAccessKeys lists a user's keys (without secrets).
+func (s *Service) ListAccessKeys(ctx context.Context, accountID, userName string) ([]AccessKey, error) {
+	var out []AccessKey
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
+		var u User
+		if err := getUser(tx, accountID, userName, &u); err != nil {
+			return err
+		}
+		refs, err := tx.List(kindUserKey, nameKey(accountID, userName)+"/", "", 0)
+		if err != nil {
+			return err
+		}
+		for _, r := range refs {
+			var k AccessKey
+			id := r.Key[len(nameKey(accountID, userName))+1:]
+			if err := connectfed.GetJSON(tx, kindAccessKey, id, &k); err != nil {
+				return err
+			}
+			out = append(out, k)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeleteAccessKey deletes one of a user's keys.
+func (s *Service) DeleteAccessKey(ctx context.Context, accountID, userName, keyID string) error {
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		var u User
+		if err := getUser(tx, accountID, userName, &u); err != nil {
+			return err
+		}
+		err := tx.Delete(kindUserKey, nameKey(accountID, userName)+"/"+keyID)
+		if errors.Is(err, connectfed.ErrNotFound) {
+			return iamErr(connectfed.ENOTFOUND, "NoSuchEntity", "The Access Key with id %s cannot be found.", keyID)
+		}
+		if err != nil {
+			return err
+		}
+		return tx.Delete(kindAccessKey, keyID)
+	})
+}
+
+// CreateRole creates a role with its trust policy, which must parse.
+func (s *Service) CreateRole(ctx context.Context, accountID, name, path, description, trustPolicy string, maxSession int) (*Role, error) {
+	if _, err := iam.ParseTrustPolicy(trustPolicy); err != nil {
+		return nil, malformed(err)
+	}
+	r := &Role{AccountID: accountID, Name: name, ID: awsID("AROA", 17), Path: path, Description: description,
+		TrustPolicy: trustPolicy, MaxSessionDuration: maxSession, Created: s.now()}
+	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		err := connectfed.CreateJSON(tx, kindRole, nameKey(accountID, name), r)
+		if errors.Is(err, connectfed.ErrExists) {
+			return iamErr(connectfed.ECONFLICT, "EntityAlreadyExists", "Role with name %s already exists.", name)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func malformed(err error) error {
+	var me *iam.MalformedPolicyError
+	if errors.As(err, &me) {
+		return iamErr(connectfed.EINVALID, "MalformedPolicyDocument", "%s", me.Message)
+	}
+	return iamErr(connectfed.EINVALID, "MalformedPolicyDocument", "Syntax errors in policy.")
+}
+
+// GetRole returns a role, or NoSuchEntity.
+func (s *Service) GetRole(ctx context.Context, accountID, name string) (*Role, error) {
+	var r Role
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error { return getRole(tx, accountID, name, &r) })
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func getRole(tx connectfed.Tx, accountID, name string, r *Role) error {
+	err := connectfed.GetJSON(tx, kindRole, nameKey(accountID, name), r)
+	if errors.Is(err, connectfed.ErrNotFound) {
+		return noSuchRole(name)
+	}
+	return err
+}
+
+// DeleteRole deletes a role that has no inline policies left.
+func (s *Service) DeleteRole(ctx context.Context, accountID, name string) error {
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		var r Role
+		if err := getRole(tx, accountID, name, &r); err != nil {
+			return err
+		}
+		pols, err := tx.List(kindPolicy, policyPrefix(accountID, "role", name), "", 1)
+		if err != nil {
+			return err
+		}
+		if len(pols) > 0 {
+			return iamErr(connectfed.ECONFLICT, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+		}
+		return tx.Delete(kindRole, nameKey(accountID, name))
+	})
+}
+
+// policyPrefix is the key prefix of one user's or role's inline policies.
+func policyPrefix(accountID, owner, name string) string {
+	return accountID + "/" + owner + "/" + foldName(name) + "/"
+}
+
+type policyRecord struct {
+	Name     string `json:"name"`
+	Document string `json:"document"`
+}
+
+// PutPolicy adds or replaces an inline policy of a user ("user") or role
+// ("role"). The document must be a valid identity policy.
+func (s *Service) PutPolicy(ctx context.Context, accountID, owner, ownerName, policyName, document string) error {
+	if _, err := iam.ParseIdentityPolicy(document); err != nil {
+		return malformed(err)
+	}
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		if err := getOwner(tx, accountID, owner, ownerName); err != nil {
+			return err
+		}
+		key := policyPrefix(accountID, owner, ownerName) + policyName
+		rec := policyRecord{Name: policyName, Document: document}
+		err := connectfed.CreateJSON(tx, kindPolicy, key, rec)
+		if errors.Is(err, connectfed.ErrExists) {
+			return connectfed.PutJSON(tx, kindPolicy, key, rec)
+		}
+		return err
+	})
+}
+
+func getOwner(tx connectfed.Tx, accountID, owner, name string) error {
+	switch owner {
+	case "user":
+		var u User
+		return getUser(tx, accountID, name, &u)
+	case "role":
+		var r Role
+		return getRole(tx, accountID, name, &r)
+	}
+	return fmt.Errorf("unknown policy owner %q", owner)
+}
+
+// DeletePolicy removes an inline policy.
+func (s *Service) DeletePolicy(ctx context.Context, accountID, owner, ownerName, policyName string) error {
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		if err := getOwner(tx, accountID, owner, ownerName); err != nil {
+			return err
+		}
+		err := tx.Delete(kindPolicy, policyPrefix(accountID, owner, ownerName)+policyName)
+		if errors.Is(err, connectfed.ErrNotFound) {
+			return iamErr(connectfed.ENOTFOUND, "NoSuchEntity", "The %s policy with name %s cannot be found.", owner, policyName)
+		}
+		return err
+	})
+}

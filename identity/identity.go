@@ -1,0 +1,190 @@
+// Package identity keeps who may call the server: accounts and their root
+// keys, IAM users, access keys, roles and their inline policies, and STS
+// sessions. It turns an access key id into the credential SigV4 needs and
+// decides, through the iam package's policy evaluation, whether a principal
+// may perform an action on a resource.
+package identity
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"connectfed"
+	"connectfed/seal"
+)
+
+// Record kinds kept by this package.
+const (
+	kindAccount = "account"
+	kindRootKey = "rootkey"
+)
+
+// Service is the identity store and authorizer.
+type Service struct {
+	Store  connectfed.Store
+	Sealer *seal.Sealer
+	Now    func() time.Time
+
+	cache policyCache
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// RootKey is an account's root access key pair as configured.
+type RootKey struct {
+	AccessKeyID     string
+	SecretAccessKey string
+}
+
+type rootKeyRecord struct {
+	AccountID    string    `json:"accountId"`
+	SealedSecret string    `json:"sealedSecret"`
+	Created      time.Time `json:"created"`
+}
+
+// EnsureAccount makes the account and its root keys exist as configured.
+// The configuration is the source of truth for root keys: a key whose
+// secret changed is resealed; a key id that belongs to another account is
+// an error.
+func (s *Service) EnsureAccount(ctx context.Context, acct connectfed.Account, keys []RootKey) error {
+	now := s.now()
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		var existing connectfed.Account
+		err := connectfed.GetJSON(tx, kindAccount, acct.ID, &existing)
+		switch {
+		case errors.Is(err, connectfed.ErrNotFound):
+			acct.Created = now
+			if err := connectfed.CreateJSON(tx, kindAccount, acct.ID, acct); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case existing.Name != acct.Name:
+			existing.Name = acct.Name
+			if err := connectfed.PutJSON(tx, kindAccount, acct.ID, existing); err != nil {
+				return err
+			}
+		}
+		for _, k := range keys {
+			var rec rootKeyRecord
+			err := connectfed.GetJSON(tx, kindRootKey, k.AccessKeyID, &rec)
+			switch {
+			case errors.Is(err, connectfed.ErrNotFound):
+				rec = rootKeyRecord{AccountID: acct.ID, SealedSecret: s.Sealer.Seal(k.SecretAccessKey, "rootkey/"+k.AccessKeyID), Created: now}
+				if err := connectfed.CreateJSON(tx, kindRootKey, k.AccessKeyID, rec); err != nil {
+					return err
+				}
+			case err != nil:
+				return err
+			case rec.AccountID != acct.ID:
+				return fmt.Errorf("root access key %s already belongs to account %s", k.AccessKeyID, rec.AccountID)
+			default:
+				old, err := s.Sealer.Open(rec.SealedSecret, "rootkey/"+k.AccessKeyID)
+				if err == nil && subtle.ConstantTimeCompare([]byte(old), []byte(k.SecretAccessKey)) == 1 {
+					continue
+				}
+				rec.SealedSecret = s.Sealer.Seal(k.SecretAccessKey, "rootkey/"+k.AccessKeyID)
+				if err := connectfed.PutJSON(tx, kindRootKey, k.AccessKeyID, rec); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// RemoveRootKey deletes a root key (used when the development account is
+// switched off). A missing key is not an error.
+func (s *Service) RemoveRootKey(ctx context.Context, accessKeyID string) error {
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		err := tx.Delete(kindRootKey, accessKeyID)
+		if errors.Is(err, connectfed.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+}
+
+// Credential is what SigV4 verification needs for one access key.
+type Credential struct {
+	Secret       string
+	SessionToken string
+	Expires      time.Time
+	Principal    *connectfed.Principal
+}
+
+// Credential finds the credential for an access key id. It returns
+// (nil, nil) for an unknown key.
+func (s *Service) Credential(ctx context.Context, accessKeyID string) (*Credential, error) {
+	var cred *Credential
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
+		var err error
+		cred, err = s.lookup(tx, accessKeyID)
+		return err
+	})
+	return cred, err
+}
+
+func (s *Service) lookup(tx connectfed.Tx, accessKeyID string) (*Credential, error) {
+	var rec rootKeyRecord
+	err := connectfed.GetJSON(tx, kindRootKey, accessKeyID, &rec)
+	if err == nil {
+		secret, err := s.Sealer.Open(rec.SealedSecret, "rootkey/"+accessKeyID)
+		if err != nil {
+			return nil, fmt.Errorf("root key %s: %w", accessKeyID, err)
+		}
+		return &Credential{Secret: secret, Principal: RootPrincipal(rec.AccountID, accessKeyID)}, nil
+	}
+	if !errors.Is(err, connectfed.ErrNotFound) {
+		return nil, err
+	}
+	return s.lookupIAM(tx, accessKeyID)
+}
+
+// RootPrincipal is the principal of an account's root identity.
+func RootPrincipal(accountID, accessKeyID string) *connectfed.Principal {
+	return &connectfed.Principal{
+		Type:        connectfed.PrincipalRoot,
+		AccountID:   accountID,
+		ARN:         "arn:aws:iam::" + accountID + ":root",
+		UserID:      accountID,
+		AccessKeyID: accessKeyID,
+	}
+}
+
+// Authorize decides whether p may perform action on resource. conditions
+// are the request's condition keys beyond the principal's own (for example
+// connect:InstanceId). A denial is AccessDeniedException with AWS's message.
+func (s *Service) Authorize(ctx context.Context, p *connectfed.Principal, action, resource string, conditions map[string][]string) error {
+	if p.IsRoot() {
+		if resource == "*" || arnAccount(resource) == p.AccountID {
+			return nil
+		}
+		return Denied(p, action, resource)
+	}
+	return s.authorizeIAM(ctx, p, action, resource, conditions)
+}
+
+// Denied is the AccessDeniedException AWS returns for a refused action.
+func Denied(p *connectfed.Principal, action, resource string) error {
+	return connectfed.TypedErrorf(connectfed.EFORBIDDEN, "AccessDeniedException",
+		"User: %s is not authorized to perform: %s on resource: %s", p.ARN, action, resource)
+}
+
+// arnAccount returns the account field of an ARN ("" if it has none).
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}

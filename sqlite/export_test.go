@@ -1,0 +1,35 @@
+package sqlite
+
+import (
+	"context"
+	"io/fs"
+	"time"
+)
+
+// OpenWith opens with the migrations in fsys instead of the embedded ones.
+func OpenWith(ctx context.Context, path string, fsys fs.FS) (*DB, error) {
+	return openWith(ctx, path, fsys, defaultBusyTimeout)
+}
+
+// OpenBusyTimeout opens with the embedded migrations and a short busy wait.
+func OpenBusyTimeout(ctx context.Context, path string, busy time.Duration) (*DB, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return openWith(ctx, path, sub, busy)
+}
+
+// Pragma reads one PRAGMA on a writer (reader false) or reader connection.
+func Pragma(ctx context.Context, db *DB, reader bool, name string) (string, error) {
+	pool := db.w
+	if reader {
+		pool = db.r
+	}
+	var v string
+	err := pool.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
+}
+
+// Successor exposes the prefix upper bound for a table test.
+var Successor = successor

@@ -1,0 +1,279 @@
+// Package sqlite is the embedded, default connectfed.Store: one file, pure Go
+// (modernc.org/sqlite, no cgo).
+//
+// Durability: the database runs in WAL mode with synchronous=FULL, so the WAL
+// is fsynced before COMMIT returns and an Update that returned nil survives
+// kill -9, and power loss on storage that honours fsync. Updates go through a pool of exactly one connection
+// and begin with BEGIN IMMEDIATE, so they are serialized (no lost updates, no
+// write skew) and never fail half way for want of the write lock. Views use a
+// separate pool of query_only connections; in WAL mode they read a snapshot
+// and neither wait for nor block the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"connectfed"
+)
+
+// defaultBusyTimeout is how long one statement waits for a lock held by
+// another process before SQLITE_BUSY.
+const defaultBusyTimeout = 5 * time.Second
+
+// maxAttempts bounds how often Update runs fn when the database stays busy.
+const maxAttempts = 3
+
+// DB is a connectfed.Store in one SQLite file. It is safe for concurrent use.
+type DB struct {
+	path   string
+	w      *sql.DB // writer: one connection, every Update
+	r      *sql.DB // readers: query_only connections, every View and Check
+	wStmts [numStmts]*sql.Stmt
+	rStmts [numStmts]*sql.Stmt // only readStmts are set
+	closed atomic.Bool
+}
+
+var _ connectfed.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database file at path and applies any
+// migrations it has not seen yet.
+func Open(ctx context.Context, path string) (*DB, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	return openWith(ctx, path, sub, defaultBusyTimeout)
+}
+
+// openWith is Open with the migrations taken from fsys and a busy timeout
+// (tests add steps and shorten the wait).
+func openWith(ctx context.Context, path string, fsys fs.FS, busyTimeout time.Duration) (_ *DB, err error) {
+	ms, err := loadMigrations(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db := &DB{path: abs}
+	defer func() {
+		if err != nil {
+			db.Close()
+		}
+	}()
+
+	// Pragmas go in the DSN so that every connection the pools open, now or
+	// after a reconnect, has them. journal_mode=WAL is stored in the file; the
+	// others are per connection.
+	common := []string{
+		fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
+		"foreign_keys(ON)",
+		"synchronous(FULL)",
+	}
+	db.w, err = sql.Open("sqlite", dsn(abs, append(common, "journal_mode(WAL)"), url.Values{"_txlock": {"immediate"}}))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	db.w.SetMaxOpenConns(1)
+	db.w.SetMaxIdleConns(1)
+	db.w.SetConnMaxLifetime(0)
+	db.w.SetConnMaxIdleTime(0)
+
+	// The writer must exist (and have switched the file to WAL) before a
+	// reader opens it.
+	if err := db.w.PingContext(ctx); err != nil {
+		return nil, dbError("open "+abs, err)
+	}
+	if err := db.checkPragmas(ctx); err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, db.w, ms); err != nil {
+		return nil, fmt.Errorf("sqlite: migrate %s: %w", abs, err)
+	}
+
+	db.r, err = sql.Open("sqlite", dsn(abs, append(common, "query_only(1)"), nil))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	db.r.SetMaxOpenConns(n)
+	db.r.SetMaxIdleConns(n)
+	db.r.SetConnMaxLifetime(0)
+	db.r.SetConnMaxIdleTime(0)
+	if err := db.r.PingContext(ctx); err != nil {
+		return nil, dbError("open "+abs, err)
+	}
+	for i, q := range queries {
+		if db.wStmts[i], err = db.w.PrepareContext(ctx, q); err != nil {
+			return nil, dbError("prepare", err)
+		}
+	}
+	for _, i := range readStmts {
+		if db.rStmts[i], err = db.r.PrepareContext(ctx, queries[i]); err != nil {
+			return nil, dbError("prepare", err)
+		}
+	}
+	return db, nil
+}
+
+// dsn builds a file: URI. The path is escaped so that '?', '#' and '%' in a
+// file name cannot be read as URI syntax.
+func dsn(abs string, pragmas []string, q url.Values) string {
+	if q == nil {
+		q = url.Values{}
+	}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	return "file:" + (&url.URL{Path: filepath.ToSlash(abs)}).EscapedPath() + "?" + q.Encode()
+}
+
+// checkPragmas fails Open when SQLite silently declined a setting the
+// durability promise depends on (WAL is refused on some file systems).
+func (db *DB) checkPragmas(ctx context.Context) error {
+	var mode string
+	var sync int
+	if err := db.w.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return dbError("read journal_mode", err)
+	}
+	if err := db.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return dbError("read synchronous", err)
+	}
+	if !strings.EqualFold(mode, "wal") || sync != 2 {
+		return fmt.Errorf("sqlite: %s: journal_mode=%s synchronous=%d, want wal and 2 (FULL)", db.path, mode, sync)
+	}
+	return nil
+}
+
+// Close closes both pools; a second call does nothing. Update, View and Check
+// on a closed DB return an error matching connectfed.ErrUnavailable.
+func (db *DB) Close() error {
+	if db.closed.Swap(true) {
+		return nil
+	}
+	var errs []error
+	for _, st := range append(db.rStmts[:], db.wStmts[:]...) {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	// Readers first: the writer, closing last, checkpoints the WAL into the
+	// main file and removes it.
+	if db.r != nil {
+		errs = append(errs, db.r.Close())
+	}
+	if db.w != nil {
+		errs = append(errs, db.w.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close %s: %w", db.path, err)
+	}
+	return nil
+}
+
+var errClosed = fmt.Errorf("sqlite: store is closed: %w", connectfed.ErrUnavailable)
+
+// View runs fn in a read-only transaction on one snapshot. The snapshot is
+// fixed by fn's first read (SQLite starts read transactions lazily).
+func (db *DB) View(ctx context.Context, fn func(connectfed.Tx) error) error {
+	if db.closed.Load() {
+		return errClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	stx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return dbError("begin view", err)
+	}
+	defer stx.Rollback() // a read transaction has nothing to commit
+	return fn(&tx{ctx: ctx, tx: stx, readOnly: true, pool: &db.rStmts})
+}
+
+// Update runs fn in a write transaction. When the database stays busy (another
+// process holds the write lock past busy_timeout) it tries again, up to
+// maxAttempts times in all, then returns an error matching
+// connectfed.ErrUnavailable. fn must not call Update on the same DB: the
+// writer is one connection, so the inner call would wait for the outer one
+// until ctx ends.
+func (db *DB) Update(ctx context.Context, fn func(connectfed.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.update(ctx, fn)
+		if err == nil || !isBusy(err) || attempt == maxAttempts || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 10 * time.Millisecond):
+		}
+	}
+}
+
+func (db *DB) update(ctx context.Context, fn func(connectfed.Tx) error) error {
+	if db.closed.Load() {
+		return errClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	stx, err := db.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock)
+	if err != nil {
+		return dbError("begin update", err)
+	}
+	// After a Commit this is a no-op (sql.ErrTxDone); otherwise fn failed or
+	// panicked and nothing it wrote may be kept.
+	defer stx.Rollback()
+	if err := fn(&tx{ctx: ctx, tx: stx, pool: &db.wStmts}); err != nil {
+		return err // as fn returned it; Tx methods already wrapped driver errors
+	}
+	if err := stx.Commit(); err != nil {
+		return dbError("commit", err)
+	}
+	return nil
+}
+
+// Check runs SQLite's integrity_check and quick_check and returns an error
+// unless both report "ok".
+func (db *DB) Check(ctx context.Context) error {
+	if db.closed.Load() {
+		return errClosed
+	}
+	for _, pragma := range []string{"integrity_check", "quick_check"} {
+		rows, err := db.r.QueryContext(ctx, "PRAGMA "+pragma)
+		if err != nil {
+			return dbError(pragma, err)
+		}
+		var msgs []string
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return dbError(pragma, err)
+			}
+			msgs = append(msgs, s)
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return dbError(pragma, err)
+		}
+		rows.Close()
+		if len(msgs) != 1 || msgs[0] != "ok" {
+			return fmt.Errorf("sqlite: %s of %s failed: %s", pragma, db.path, strings.Join(msgs, "; "))
+		}
+	}
+	return nil
+}

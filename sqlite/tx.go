@@ -1,0 +1,255 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"connectfed"
+)
+
+// tx implements connectfed.Tx on one database/sql transaction. Like the
+// transaction it stands for, it is used by one goroutine at a time.
+type tx struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	readOnly bool
+	pool     *[numStmts]*sql.Stmt // statements prepared on the pool tx runs on
+	bound    [numStmts]*sql.Stmt  // the same, bound to tx, made on first use
+}
+
+// fail wraps a driver error. When the transaction's context has ended, the
+// driver reports an interrupted statement; the context's error says why.
+func (t *tx) fail(op string, err error) error {
+	if cerr := t.ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("sqlite: %s: %w (%v)", op, cerr, err)
+	}
+	return dbError(op, err)
+}
+
+// stmt returns statement i bound to the transaction. The pool's prepared
+// statement is reused on this connection, so SQLite parses each query once
+// per connection rather than once per call.
+func (t *tx) stmt(i int) *sql.Stmt {
+	if s := t.bound[i]; s != nil {
+		return s
+	}
+	s := t.tx.StmtContext(t.ctx, t.pool[i])
+	t.bound[i] = s
+	return s
+}
+
+// errReadOnly is what a write inside View returns. It is a caller bug, so it
+// carries no code (ErrorCode reports EINTERNAL).
+var errReadOnly = errors.New("sqlite: write inside a read-only transaction (View)")
+
+// Statement indexes; queries[i] is the SQL of statement i.
+const (
+	sGet = iota
+	sCreate
+	sPut
+	sDelete
+	sListFromIncl
+	sListFromExcl
+	sListRangeIncl
+	sListRangeExcl
+	sDeleteFrom
+	sDeleteRange
+	numStmts
+)
+
+// readStmts are the statements a View can use; the reader pool prepares only
+// these (query_only connections could prepare the others, but need not).
+var readStmts = []int{sGet, sListFromIncl, sListFromExcl, sListRangeIncl, sListRangeExcl}
+
+var queries = [numStmts]string{
+	sGet:           qGet,
+	sCreate:        qCreate,
+	sPut:           qPut,
+	sDelete:        qDelete,
+	sListFromIncl:  qListFromIncl,
+	sListFromExcl:  qListFromExcl,
+	sListRangeIncl: qListRangeIncl,
+	sListRangeExcl: qListRangeExcl,
+	sDeleteFrom:    qDeleteFrom,
+	sDeleteRange:   qDeleteRange,
+}
+
+const (
+	qGet    = `SELECT value FROM records WHERE kind = ? AND key = ?`
+	qCreate = `INSERT INTO records (kind, key, value) VALUES (?, ?, ?)`
+	qPut    = `UPDATE records SET value = ? WHERE kind = ? AND key = ?`
+	qDelete = `DELETE FROM records WHERE kind = ? AND key = ?`
+
+	// Prefixes are matched as key ranges, never with LIKE or GLOB, so '%',
+	// '_', '\', '*' and '[' in a prefix are plain bytes, and the primary key
+	// index serves the range. The lower bound is either the prefix
+	// (inclusive) or the cursor (exclusive), whichever is greater; the upper
+	// bound is the prefix's successor, absent when there is none. LIMIT -1
+	// means no limit.
+	qListFromIncl   = `SELECT key, value FROM records WHERE kind = ? AND key >= ? ORDER BY key LIMIT ?`
+	qListFromExcl   = `SELECT key, value FROM records WHERE kind = ? AND key > ? ORDER BY key LIMIT ?`
+	qListRangeIncl  = `SELECT key, value FROM records WHERE kind = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?`
+	qListRangeExcl  = `SELECT key, value FROM records WHERE kind = ? AND key > ? AND key < ? ORDER BY key LIMIT ?`
+	qDeleteFrom     = `DELETE FROM records WHERE kind = ? AND key >= ?`
+	qDeleteRange    = `DELETE FROM records WHERE kind = ? AND key >= ? AND key < ?`
+	listInitialCap  = 16
+	listMaxPrealloc = 1024
+)
+
+func (t *tx) Get(kind, key string) ([]byte, error) {
+	var v []byte
+	err := t.stmt(sGet).QueryRowContext(t.ctx, kind, key).Scan(&v)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, connectfed.ErrNotFound
+		}
+		return nil, t.fail("get", err)
+	}
+	if v == nil {
+		v = []byte{}
+	}
+	return v, nil
+}
+
+func (t *tx) Create(kind, key string, value []byte) error {
+	if t.readOnly {
+		return errReadOnly
+	}
+	if _, err := t.stmt(sCreate).ExecContext(t.ctx, kind, key, blob(value)); err != nil {
+		if isConstraintKey(err) {
+			return connectfed.ErrExists
+		}
+		return t.fail("create", err)
+	}
+	return nil
+}
+
+func (t *tx) Put(kind, key string, value []byte) error {
+	if t.readOnly {
+		return errReadOnly
+	}
+	res, err := t.stmt(sPut).ExecContext(t.ctx, blob(value), kind, key)
+	if err != nil {
+		return t.fail("put", err)
+	}
+	return t.oneRow(res, "put")
+}
+
+func (t *tx) Delete(kind, key string) error {
+	if t.readOnly {
+		return errReadOnly
+	}
+	res, err := t.stmt(sDelete).ExecContext(t.ctx, kind, key)
+	if err != nil {
+		return t.fail("delete", err)
+	}
+	return t.oneRow(res, "delete")
+}
+
+func (t *tx) List(kind, prefix, after string, limit int) ([]connectfed.Entry, error) {
+	// Lower bound: the prefix itself, or the cursor when it lies at or past
+	// the prefix. after == "" means "from the start", not "after the empty
+	// key", so the empty key stays listable.
+	lo, excl := prefix, false
+	if after != "" && after >= prefix {
+		lo, excl = after, true
+	}
+	hi, bounded := successor(prefix)
+	if limit <= 0 {
+		limit = -1
+	}
+	var rows *sql.Rows
+	var err error
+	switch {
+	case bounded && excl:
+		rows, err = t.stmt(sListRangeExcl).QueryContext(t.ctx, kind, lo, hi, limit)
+	case bounded:
+		rows, err = t.stmt(sListRangeIncl).QueryContext(t.ctx, kind, lo, hi, limit)
+	case excl:
+		rows, err = t.stmt(sListFromExcl).QueryContext(t.ctx, kind, lo, limit)
+	default:
+		rows, err = t.stmt(sListFromIncl).QueryContext(t.ctx, kind, lo, limit)
+	}
+	if err != nil {
+		return nil, t.fail("list", err)
+	}
+	defer rows.Close()
+	n := listInitialCap
+	if limit > 0 {
+		n = min(limit, listMaxPrealloc)
+	}
+	es := make([]connectfed.Entry, 0, n)
+	for rows.Next() {
+		var e connectfed.Entry
+		if err := rows.Scan(&e.Key, &e.Value); err != nil {
+			return nil, t.fail("list", err)
+		}
+		if e.Value == nil {
+			e.Value = []byte{}
+		}
+		es = append(es, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.fail("list", err)
+	}
+	return es, nil
+}
+
+func (t *tx) DeletePrefix(kind, prefix string) (int, error) {
+	if prefix == "" {
+		return 0, connectfed.Errorf(connectfed.EINVALID, "DeletePrefix needs a non-empty prefix")
+	}
+	if t.readOnly {
+		return 0, errReadOnly
+	}
+	var res sql.Result
+	var err error
+	if hi, bounded := successor(prefix); bounded {
+		res, err = t.stmt(sDeleteRange).ExecContext(t.ctx, kind, prefix, hi)
+	} else {
+		res, err = t.stmt(sDeleteFrom).ExecContext(t.ctx, kind, prefix)
+	}
+	if err != nil {
+		return 0, t.fail("delete prefix", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, t.fail("delete prefix", err)
+	}
+	return int(n), nil
+}
+
+// successor returns the least string greater than every string that starts
+// with prefix: the prefix with trailing 0xFF bytes dropped and its last byte
+// incremented. There is none when the prefix is empty or all 0xFF.
+func successor(prefix string) (string, bool) {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] != 0xFF {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+// blob keeps a nil value from binding as SQL NULL.
+func blob(v []byte) []byte {
+	if v == nil {
+		return []byte{}
+	}
+	return v
+}
+
+func (t *tx) oneRow(res sql.Result, op string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return t.fail(op, err)
+	}
+	if n == 0 {
+		return connectfed.ErrNotFound
+	}
+	return nil
+}
