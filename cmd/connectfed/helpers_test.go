@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,10 +25,19 @@ type server struct {
 // dir when dataDir is "").
 func startServer(t *testing.T, dataDir string, args ...string) *server {
 	t.Helper()
+	return startServerClock(t, dataDir, nil, args...)
+}
+
+// startServerClock is startServer with the server's clock (nil = real).
+func startServerClock(t *testing.T, dataDir string, now func() time.Time, args ...string) *server {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
 	m := NewMain()
+	if now != nil {
+		m.Now = now
+	}
 	m.Stderr = io.Discard
 	if testing.Verbose() {
 		m.Stderr = os.Stderr
@@ -66,4 +76,22 @@ func (s *server) awsConfig(akid, secret, token string) aws.Config {
 		RetryMaxAttempts: 1,
 		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
 	}
+}
+
+// clock is a settable offset from real time, safe for concurrent use.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *clock) Set(d time.Duration) {
+	c.mu.Lock()
+	c.offset = d
+	c.mu.Unlock()
 }
