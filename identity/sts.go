@@ -160,7 +160,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 	if idDecision == iam.ExplicitDeny {
 		return nil, denied
 	}
-	if idDecision != iam.Allow && !(roleAcct == caller.AccountID && iam.NamesPrincipal(trust, callerInfo)) {
+	if idDecision != iam.Allow && !(roleAcct == caller.AccountID && iam.NamesPrincipal(trust, trustReq)) {
 		return nil, denied
 	}
 
