@@ -158,4 +158,3 @@ func (kr *KeyRing) Size() int {
 	defer kr.mu.RUnlock()
 	return len(kr.keys)
 }
-

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -363,4 +362,3 @@ func apiCode(err error) string {
 	return ""
 }
 
-var _ = http.StatusOK

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -455,5 +454,4 @@ func TestIAMAndSTS(t *testing.T) {
 	}
 	_, err = ic.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("stranger")})
 	must(t, err)
-	_ = json.Valid
 }

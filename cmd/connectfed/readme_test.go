@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// readmeBlocks returns the fenced code blocks of README.md marked with
+// <!-- test: name -->, in order.
+func readmeBlocks(t *testing.T, name string) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := regexp.MustCompile("(?s)<!-- test: " + regexp.QuoteMeta(name) + " -->\\s*```[a-z]*\\n(.*?)```")
+	var out []string
+	for _, m := range re.FindAllSubmatch(b, -1) {
+		out = append(out, string(m[1]))
+	}
+	if len(out) == 0 {
+		t.Fatalf("README.md has no blocks marked %q", name)
+	}
+	return out
+}
+
+// requireTool finds a command; in CI a missing tool fails the test.
+func requireTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required in CI: %v", name, err)
+		}
+		t.Skipf("%s not installed: %v", name, err)
+	}
+	return p
+}
+
+// TestREADMEWalkthroughs runs the README's AWS CLI walkthroughs verbatim
+// against a fresh server (only the endpoint URL is replaced by the test
+// server's).
+func TestREADMEWalkthroughs(t *testing.T) {
+	requireTool(t, "aws")
+	srv := startServer(t, "")
+	script := "set -euo pipefail\n" + strings.Join(readmeBlocks(t, "walkthrough"), "\n")
+	script = strings.ReplaceAll(script, "http://127.0.0.1:4577", srv.url)
+	dir := t.TempDir()
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = dir
+	// A clean AWS environment: no profile or credentials of the machine.
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
+		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"),
+		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("walkthrough failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{`"Username": "jane.doe"`, `"UserSummaryList"`, `"AccessToken"`, `"RefreshTokenExpiration"`,
+		`"SignInUrl": "` + srv.url + `/connect/`, `"UserArn": "arn:aws:connect:us-east-1:000000000000:instance/`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("walkthrough output lacks %s\n%s", want, out)
+		}
+	}
+	if stderr.Len() > 0 {
+		t.Logf("stderr:\n%s", stderr.String())
+	}
+}
