@@ -361,4 +361,3 @@ func apiCode(err error) string {
 	}
 	return ""
 }
-

@@ -85,7 +85,9 @@ func TestWireErrors(t *testing.T) {
 		{"deep nesting", func() *http.Request {
 			return signedRequest(t, srv, "PUT", "/instance", "connect", []byte(`{"Tags":`+strings.Repeat(`{"a":`, 40)+`1`+strings.Repeat(`}`, 40)+`}`), nil)
 		}, 400, "SerializationException", "nested", false},
-		{"JSON array body", func() *http.Request { return signedRequest(t, srv, "PUT", "/instance", "connect", []byte(`[1,2]`), nil) },
+		{"JSON array body", func() *http.Request {
+			return signedRequest(t, srv, "PUT", "/instance", "connect", []byte(`[1,2]`), nil)
+		},
 			400, "SerializationException", "", false},
 		{"body over the cap", func() *http.Request { return signedRequest(t, srv, "PUT", "/instance", "connect", big, nil) },
 			413, "RequestEntityTooLargeException", "1048576", false},
