@@ -23,6 +23,7 @@ var connectRoutes = []restRoute{
 	{"GET", splitPattern("/security-profiles-summary/{}"), "ListSecurityProfiles", (*Server).listSecurityProfiles},
 	{"GET", splitPattern("/routing-profiles-summary/{}"), "ListRoutingProfiles", (*Server).listRoutingProfiles},
 	{"GET", splitPattern("/user/federate/{}"), "GetFederationToken", (*Server).getFederationToken},
+	{"POST", splitPattern("/connectfed/token/revoke"), "RevokeFederationToken", (*Server).revokeFederationToken},
 }
 
 func (s *Server) serveConnect(c *call) {

@@ -58,3 +58,37 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 		UserId:      u.ID,
 	}, nil
 }
+
+// revokeFederationToken is connectfed's own operation (signed for service
+// "connect"): POST /connectfed/token/revoke {"Token": "<access or refresh
+// token>"} revokes the token's whole family. It is authorized as
+// connect:RevokeFederationToken on the token's user ARN; a token of another
+// account, or one that does not verify, is InvalidParameterException, so
+// the answer reveals nothing about tokens the caller cannot see.
+func (s *Server) revokeFederationToken(c *call, _ []string) (any, error) {
+	var in struct{ Token *string }
+	if err := decodeJSON(c.body, &in); err != nil {
+		return nil, err
+	}
+	v := &violations{errType: "InvalidParameterException"}
+	v.required("token", in.Token != nil)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	invalid := connectfed.TypedErrorf(connectfed.EINVALID, "InvalidParameterException", "The token is not valid.")
+	claims, err := s.cfg.Federation.Inspect(*in.Token)
+	if err != nil || claims.AccountID != c.principal.AccountID {
+		return nil, invalid
+	}
+	resource := "arn:aws:connect:" + claims.Region + ":" + claims.AccountID + ":instance/" + claims.InstanceID + "/agent/" + claims.UserID
+	if err := s.cfg.Identity.Authorize(c.ctx, c.principal, "connect:"+c.op, resource,
+		map[string][]string{"connect:InstanceId": {claims.InstanceID}}); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Federation.RevokeFamily(c.ctx, claims, "revoked by "+c.principal.ARN); err != nil {
+		return nil, err
+	}
+	s.log.Info("token family revoked", "request_id", c.id, "account", claims.AccountID, "instance", claims.InstanceID,
+		"user", claims.UserID, "family", claims.FamilyID(), "caller", c.principal.ARN)
+	return struct{ FamilyId string }{claims.FamilyID()}, nil
+}

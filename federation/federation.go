@@ -330,13 +330,12 @@ func revokeFamily(tx connectfed.Tx, c *Claims, reason string, now time.Time) err
 	return err
 }
 
-// Revoke revokes the family of a token (access or refresh). The token must
-// verify (MAC) but may be expired.
-func (s *Service) Revoke(ctx context.Context, tok string) (*Claims, error) {
-	c, err := s.decode(tok)
-	if err != nil {
-		return nil, err
-	}
+// Inspect checks a token's form and MAC (not expiry or revocation) and
+// returns its claims.
+func (s *Service) Inspect(tok string) (*Claims, error) { return s.decode(tok) }
+
+// RevokeFamily revokes every token of a token's family.
+func (s *Service) RevokeFamily(ctx context.Context, c *Claims, reason string) error {
 	now := s.now()
-	return c, s.Store.Update(ctx, func(tx connectfed.Tx) error { return revokeFamily(tx, c, "revoked", now) })
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error { return revokeFamily(tx, c, reason, now) })
 }

@@ -26,6 +26,7 @@ import (
 	"connectfed/identity"
 	"connectfed/seal"
 	"connectfed/sqlite"
+	"connectfed/web"
 )
 
 func main() {
@@ -314,6 +315,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
+	(&web.Handler{
+		Fed: fed, Log: log, Now: m.Now, SecureCookies: strings.HasPrefix(m.PublicURL, "https://"),
+		Events: func(ctx context.Context, event string, attrs ...any) {
+			log.InfoContext(ctx, "federation event", append([]any{"event", event}, attrs...)...)
+		},
+	}).Register(mux)
 	mux.Handle("/", api)
 	m.http = &http.Server{
 		Handler:           mux,

@@ -20,6 +20,11 @@ import (
 // signedRequest builds a request signed with the SDK's own signer.
 func signedRequest(t *testing.T, srv *server, method, path, service string, body []byte, hdr map[string]string) *http.Request {
 	t.Helper()
+	return signRequest(t, srv, "test", "test", method, path, service, body, hdr)
+}
+
+func signRequest(t *testing.T, srv *server, key, secret, method, path, service string, body []byte, hdr map[string]string) *http.Request {
+	t.Helper()
 	req, err := http.NewRequest(method, srv.url+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +33,7 @@ func signedRequest(t *testing.T, srv *server, method, path, service string, body
 		req.Header.Set(k, v)
 	}
 	sum := sha256.Sum256(body)
-	err = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req,
+	err = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, req,
 		hex.EncodeToString(sum[:]), service, "us-east-1", time.Now())
 	if err != nil {
 		t.Fatal(err)
