@@ -40,7 +40,7 @@ func (p pager) cursor(listing, token string, errType string) (string, error) {
 	if token == "" {
 		return "", nil
 	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err == nil && len(b) > pageMACLen {
 		last := string(b[pageMACLen:])
 		if hmac.Equal(b[:pageMACLen], p.mac(listing, last)) {

@@ -142,7 +142,7 @@ func (s *Service) decode(tok string) (*Claims, error) {
 	if len(tok) < 40 || len(tok) > 1024 {
 		return nil, ErrMalformed
 	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
+	b, err := base64.RawURLEncoding.Strict().DecodeString(tok) // Strict: one token, one spelling
 	if err != nil || len(b) < 2+8+16+4+8+4+16+32 || b[0] != tokenVersion {
 		return nil, ErrMalformed
 	}
