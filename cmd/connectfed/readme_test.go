@@ -66,7 +66,8 @@ func TestREADMEWalkthroughs(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, want := range []string{`"Username": "jane.doe"`, `"UserSummaryList"`, `"AccessToken"`, `"RefreshTokenExpiration"`,
-		`"SignInUrl": "` + srv.url + `/connect/`, `"UserArn": "arn:aws:connect:us-east-1:000000000000:instance/`} {
+		`"SignInUrl": "` + srv.url + `/connect/`, `"UserArn": "arn:aws:connect:us-east-1:000000000000:instance/`,
+		`"Active":true`, `"Username":"alice"`, `{"Credentials":{"AccessToken":"`, `{"FamilyId":"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("walkthrough output lacks %s\n%s", want, out)
 		}
