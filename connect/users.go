@@ -41,55 +41,75 @@ func invalidRequest(format string, args ...any) error {
 // the instance (case-sensitive): a duplicate is DuplicateResourceException.
 // The profiles must exist in the instance.
 func (s *Service) CreateUser(ctx context.Context, sc Scope, instanceID string, in CreateUserInput) (*connectfed.User, error) {
-	u := &connectfed.User{
-		AccountID:          sc.AccountID,
-		Region:             sc.Region,
-		ID:                 connectfed.NewUUID(),
-		Username:           in.Username,
-		IdentityInfo:       in.IdentityInfo,
-		PhoneConfig:        in.PhoneConfig,
-		DirectoryUserID:    in.DirectoryUserID,
-		SecurityProfileIDs: in.SecurityProfileIDs,
-		RoutingProfileID:   in.RoutingProfileID,
-		HierarchyGroupID:   in.HierarchyGroupID,
-		Tags:               in.Tags,
-		LastModified:       s.now(),
+	users, err := s.CreateUsers(ctx, sc, instanceID, []CreateUserInput{in})
+	if err != nil {
+		return nil, err
 	}
-	var pwHash string
-	if in.Password != "" {
-		h, err := hashPassword(in.Password)
-		if err != nil {
-			return nil, err
+	return users[0], nil
+}
+
+// CreateUsers creates several users of one instance in one transaction:
+// all of them, or none when any one is refused. Seeding and benchmarks use
+// it to load many users quickly.
+func (s *Service) CreateUsers(ctx context.Context, sc Scope, instanceID string, ins []CreateUserInput) ([]*connectfed.User, error) {
+	now := s.now()
+	users := make([]*connectfed.User, len(ins))
+	for i, in := range ins {
+		u := &connectfed.User{
+			AccountID:          sc.AccountID,
+			Region:             sc.Region,
+			ID:                 connectfed.NewUUID(),
+			Username:           in.Username,
+			IdentityInfo:       in.IdentityInfo,
+			PhoneConfig:        in.PhoneConfig,
+			DirectoryUserID:    in.DirectoryUserID,
+			SecurityProfileIDs: in.SecurityProfileIDs,
+			RoutingProfileID:   in.RoutingProfileID,
+			HierarchyGroupID:   in.HierarchyGroupID,
+			Tags:               in.Tags,
+			LastModified:       now,
 		}
-		pwHash = h
+		if in.Password != "" {
+			h, err := hashPassword(in.Password)
+			if err != nil {
+				return nil, err
+			}
+			u.PasswordHash = h
+		}
+		users[i] = u
 	}
 	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
 		var inst connectfed.Instance
 		if err := getInstance(tx, sc, instanceID, &inst); err != nil {
 			return err
 		}
-		if err := checkUserFits(&inst, in); err != nil {
-			return err
-		}
-		u.InstanceID = inst.ID
-		u.PasswordHash = pwHash
-		if err := checkProfiles(tx, sc, inst.ID, in.SecurityProfileIDs, in.RoutingProfileID); err != nil {
-			return err
-		}
-		ref, _ := json.Marshal(u.ID)
-		if err := tx.Create(kindUsername, childKey(sc, inst.ID, u.Username), ref); err != nil {
-			if errors.Is(err, connectfed.ErrExists) {
-				return connectfed.TypedErrorf(connectfed.ECONFLICT, "DuplicateResourceException",
-					"User with username %s already exists.", u.Username)
+		for i, in := range ins {
+			u := users[i]
+			if err := checkUserFits(&inst, in); err != nil {
+				return err
 			}
-			return err
+			u.InstanceID = inst.ID
+			if err := checkProfiles(tx, sc, inst.ID, in.SecurityProfileIDs, in.RoutingProfileID); err != nil {
+				return err
+			}
+			ref, _ := json.Marshal(u.ID)
+			if err := tx.Create(kindUsername, childKey(sc, inst.ID, u.Username), ref); err != nil {
+				if errors.Is(err, connectfed.ErrExists) {
+					return connectfed.TypedErrorf(connectfed.ECONFLICT, "DuplicateResourceException",
+						"User with username %s already exists.", u.Username)
+				}
+				return err
+			}
+			if err := connectfed.CreateJSON(tx, kindUser, childKey(sc, inst.ID, u.ID), u); err != nil {
+				return err
+			}
 		}
-		return connectfed.CreateJSON(tx, kindUser, childKey(sc, inst.ID, u.ID), u)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return u, nil
+	return users, nil
 }
 
 // checkUserFits applies the identity-management rules of CreateUser.
