@@ -40,6 +40,8 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 			"The instance %s is not configured to use SAML for identity management.", inst.ID)
 	}
 	tok := s.cfg.Federation.Issue(inst, u)
+	s.cfg.Events(c.ctx, "token-issued", "request_id", c.id, "account", inst.AccountID, "instance", inst.ID, "user", u.ID,
+		"family", tok.Family, "caller", p.ARN, "source", c.r.RemoteAddr)
 	type credentials struct {
 		AccessToken            string
 		AccessTokenExpiration  epoch
@@ -88,7 +90,7 @@ func (s *Server) revokeFederationToken(c *call, _ []string) (any, error) {
 	if err := s.cfg.Federation.RevokeFamily(c.ctx, claims, "revoked by "+c.principal.ARN); err != nil {
 		return nil, err
 	}
-	s.log.Info("token family revoked", "request_id", c.id, "account", claims.AccountID, "instance", claims.InstanceID,
-		"user", claims.UserID, "family", claims.FamilyID(), "caller", c.principal.ARN)
+	s.cfg.Events(c.ctx, "token-revoked", "request_id", c.id, "account", claims.AccountID, "instance", claims.InstanceID,
+		"user", claims.UserID, "family", claims.FamilyID(), "caller", c.principal.ARN, "source", c.r.RemoteAddr)
 	return struct{ FamilyId string }{claims.FamilyID()}, nil
 }

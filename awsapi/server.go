@@ -20,6 +20,7 @@ import (
 	"connectfed/connect"
 	"connectfed/federation"
 	"connectfed/identity"
+	"connectfed/metrics"
 	"connectfed/sigv4"
 )
 
@@ -37,7 +38,16 @@ type Config struct {
 	// PageKey authenticates pagination tokens; replicas must share it.
 	PageKey      []byte
 	MaxBodyBytes int64
+	// MaxInFlight caps concurrent API requests; past it a request gets
+	// ThrottlingException (429) at once. 0 means DefaultMaxInFlight.
+	MaxInFlight int
+	Metrics     *metrics.Server
+	// Events receives federation events (token issued, revoked, ...).
+	Events func(ctx context.Context, event string, attrs ...any)
 }
+
+// DefaultMaxInFlight is the default cap on concurrent API requests.
+const DefaultMaxInFlight = 512
 
 // Server serves every AWS protocol on one handler.
 type Server struct {
@@ -45,6 +55,7 @@ type Server struct {
 	log      *slog.Logger
 	verifier *sigv4.Verifier
 	pager    pager
+	inflight chan struct{}
 }
 
 // New returns a Server.
@@ -58,7 +69,16 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, pager: pager{key: cfg.PageKey}}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.NewServer()
+	}
+	if cfg.Events == nil {
+		cfg.Events = func(context.Context, string, ...any) {}
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, pager: pager{key: cfg.PageKey}, inflight: make(chan struct{}, cfg.MaxInFlight)}
 	s.verifier = &sigv4.Verifier{Now: cfg.Now, Lookup: s.lookup}
 	return s
 }
@@ -116,6 +136,15 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	defer s.logCall(c)
 
 	proto := guessProtocol(r)
+	select {
+	case s.inflight <- struct{}{}:
+		defer func() { <-s.inflight }()
+	default:
+		s.cfg.Metrics.Throttled.Inc("concurrency")
+		s.writeError(c, proto, connectfed.TypedErrorf(connectfed.ETHROTTLED, "ThrottlingException",
+			"Rate exceeded: the server is handling its maximum of %d concurrent requests.", s.cfg.MaxInFlight))
+		return
+	}
 	body, err := readBody(rw, r, s.cfg.MaxBodyBytes)
 	if err != nil {
 		s.writeError(c, proto, err)
@@ -232,4 +261,14 @@ func (s *Server) logCall(c *call) {
 		attrs = append(attrs, "error", c.w.errType)
 	}
 	s.log.Info("request", attrs...)
+	op := c.op
+	if op == "" {
+		op = "unknown"
+	}
+	service := c.service
+	if service == "" {
+		service = "unknown"
+	}
+	s.cfg.Metrics.Requests.Inc(service, op, c.w.errType)
+	s.cfg.Metrics.Latency.Observe(s.cfg.Now().Sub(c.start).Seconds(), service, op)
 }

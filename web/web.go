@@ -277,7 +277,6 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, federation.ErrReused):
 		c := id.Claims
-		h.Log.Warn("refresh token reuse detected; token family revoked", "account", c.AccountID, "instance", c.InstanceID, "user", c.UserID, "family", c.FamilyID(), "source", r.RemoteAddr)
 		h.event(r.Context(), "refresh-reuse-detected", "account", c.AccountID, "instance", c.InstanceID, "user", c.UserID, "family", c.FamilyID(), "source", r.RemoteAddr)
 		writeJSONError(w, http.StatusUnauthorized, "RefreshTokenReusedException", "The refresh token was already used. Every token of its family has been revoked.")
 		return

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"connectfed/connect"
 	"connectfed/federation"
 	"connectfed/identity"
+	"connectfed/metrics"
 	"connectfed/seal"
 	"connectfed/sqlite"
 	"connectfed/web"
@@ -99,6 +101,9 @@ type Main struct {
 	// or the default.
 	AccessTokenTTL  string
 	RefreshTokenTTL string
+	MaxConcurrent   string
+
+	maxInFlight int
 
 	Stdout, Stderr io.Writer
 
@@ -136,6 +141,7 @@ func (m *Main) flagDefs() []flagDef {
 		{"log-format", "text", "log format: text or json", &m.LogFormat},
 		{"log-level", "info", "log level: debug, info, warn or error", &m.LogLevel},
 		{"access-token-ttl", "", "federation access token lifetime (default 1h, or tokens.accessTokenTTL in --config)", &m.AccessTokenTTL},
+		{"max-concurrent-requests", "512", "concurrent AWS API requests served at once; more get ThrottlingException (429)", &m.MaxConcurrent},
 		{"refresh-token-ttl", "", "federation refresh token lifetime (default 12h, or tokens.refreshTokenTTL in --config)", &m.RefreshTokenTTL},
 	}
 }
@@ -163,6 +169,11 @@ func (m *Main) ParseFlags(args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	n, err := strconv.Atoi(m.MaxConcurrent)
+	if err != nil || n < 1 {
+		return fmt.Errorf("--max-concurrent-requests %q: want a positive number", m.MaxConcurrent)
+	}
+	m.maxInFlight = n
 	return nil
 }
 
@@ -302,24 +313,61 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	connectSvc := &connect.Service{Store: store, Now: m.Now}
 	fed := &federation.Service{Store: store, Connect: connectSvc, Keys: keys, Now: m.Now,
 		AccessTTL: accessTTL, RefreshTTL: refreshTTL, PublicURL: m.PublicURL}
+	met := metrics.NewServer()
+	events := func(ctx context.Context, event string, attrs ...any) {
+		level := slog.LevelInfo
+		switch event {
+		case "token-issued":
+			met.TokensIssued.Inc()
+		case "token-refreshed":
+			met.TokensRefreshed.Inc()
+		case "token-revoked":
+			met.TokensRevoked.Inc("api")
+		case "refresh-reuse-detected":
+			met.TokensRevoked.Inc("refresh-reuse")
+			level = slog.LevelWarn
+		case "sign-in", "sign-out":
+			met.SignIns.Inc(event)
+		}
+		log.Log(ctx, level, "federation event", append([]any{"event", event}, attrs...)...)
+	}
 	api := awsapi.New(awsapi.Config{
-		Identity:   ids,
-		Connect:    connectSvc,
-		Federation: fed,
-		Logger:     log,
-		Now:        m.Now,
-		PageKey:    sealer.DeriveKey("pagination"),
+		Identity:    ids,
+		Connect:     connectSvc,
+		Federation:  fed,
+		Logger:      log,
+		Now:         m.Now,
+		PageKey:     sealer.DeriveKey("pagination"),
+		MaxInFlight: m.maxInFlight,
+		Metrics:     met,
+		Events:      events,
 	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
+	// Ready means the store answers.
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		err := store.View(ctx, func(tx connectfed.Tx) error {
+			_, err := tx.List("account", "", "", 1)
+			return err
+		})
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err != nil {
+			log.Warn("not ready: store does not answer", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "store unavailable\n")
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", met.Registry.Handler())
 	(&web.Handler{
 		Fed: fed, Log: log, Now: m.Now, SecureCookies: strings.HasPrefix(m.PublicURL, "https://"),
-		Events: func(ctx context.Context, event string, attrs ...any) {
-			log.InfoContext(ctx, "federation event", append([]any{"event", event}, attrs...)...)
-		},
+		Events: events,
 	}).Register(mux)
 	mux.Handle("/", api)
 	m.http = &http.Server{
