@@ -78,7 +78,7 @@ func (s *Server) revokeFederationToken(c *call, _ []string) (any, error) {
 		return nil, err
 	}
 	invalid := connectfed.TypedErrorf(connectfed.EINVALID, "InvalidParameterException", "The token is not valid.")
-	claims, err := s.cfg.Federation.Inspect(*in.Token)
+	claims, err := s.cfg.Federation.Inspect(c.ctx, *in.Token)
 	if err != nil || claims.AccountID != c.principal.AccountID {
 		return nil, invalid
 	}

@@ -138,7 +138,7 @@ var (
 
 // decode checks a token's form and MAC and returns its claims. It does not
 // check expiry or revocation.
-func (s *Service) decode(tok string) (*Claims, error) {
+func (s *Service) decode(ctx context.Context, tok string) (*Claims, error) {
 	if len(tok) < 40 || len(tok) > 1024 {
 		return nil, ErrMalformed
 	}
@@ -149,7 +149,7 @@ func (s *Service) decode(tok string) (*Claims, error) {
 	body, mac := b[:len(b)-32], b[len(b)-32:]
 	var kid [8]byte
 	copy(kid[:], b[2:10])
-	k := s.Keys.lookup(kid)
+	k := s.Keys.lookupOrReload(ctx, kid)
 	if k == nil {
 		return nil, ErrSignature
 	}
@@ -221,7 +221,7 @@ type Identity struct {
 // family, and that its user and instance still exist (so deleting either
 // invalidates every token at once).
 func (s *Service) Validate(ctx context.Context, tok string, kind byte) (*Identity, error) {
-	c, err := s.decode(tok)
+	c, err := s.decode(ctx, tok)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +332,7 @@ func revokeFamily(tx connectfed.Tx, c *Claims, reason string, now time.Time) err
 
 // Inspect checks a token's form and MAC (not expiry or revocation) and
 // returns its claims.
-func (s *Service) Inspect(tok string) (*Claims, error) { return s.decode(tok) }
+func (s *Service) Inspect(ctx context.Context, tok string) (*Claims, error) { return s.decode(ctx, tok) }
 
 // RevokeFamily revokes every token of a token's family.
 func (s *Service) RevokeFamily(ctx context.Context, c *Claims, reason string) error {

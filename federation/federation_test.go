@@ -139,6 +139,22 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
+// TestReplicaLearnsNewKey: a token signed with a key another replica just
+// made validates at once, without waiting for maintenance.
+func TestReplicaLearnsNewKey(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "")
+	other := e.service(t)
+	e.clock.Add(25 * time.Hour)
+	if err := e.fed.Keys.Maintain(ctx); err != nil { // e rotates; other has not reloaded
+		t.Fatal(err)
+	}
+	tok := e.fed.Issue(e.inst, e.user)
+	if _, err := other.Validate(ctx, tok.AccessToken, federation.KindAccess); err != nil {
+		t.Fatalf("other replica: %v", err)
+	}
+}
+
 func TestOldKeyValidatesUntilExpiry(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "")
@@ -194,18 +210,18 @@ func TestTamperedTokens(t *testing.T) {
 	for i := 0; i < len(tok.AccessToken); i++ {
 		b := []byte(tok.AccessToken)
 		b[i] = map[bool]byte{true: 'B', false: 'A'}[b[i] == 'A']
-		if _, err := e.fed.Inspect(string(b)); err == nil {
+		if _, err := e.fed.Inspect(ctx, string(b)); err == nil {
 			t.Errorf("token altered at %d verifies", i)
 		}
 	}
-	if _, err := e.fed.Inspect(tok.AccessToken); err != nil {
+	if _, err := e.fed.Inspect(ctx, tok.AccessToken); err != nil {
 		t.Fatalf("the untouched token does not verify: %v", err)
 	}
 	// Flip only the lowest (padding) bit of the last base64 character.
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	last := strings.IndexByte(alphabet, tok.AccessToken[len(tok.AccessToken)-1])
 	respelled := tok.AccessToken[:len(tok.AccessToken)-1] + string(alphabet[last^1])
-	if _, err := e.fed.Inspect(respelled); err == nil {
+	if _, err := e.fed.Inspect(ctx, respelled); err == nil {
 		t.Error("a second spelling of the token (padding bits changed) verifies")
 	}
 	if _, err := e.fed.Validate(ctx, tok.AccessToken[:len(tok.AccessToken)-4], federation.KindAccess); err == nil {

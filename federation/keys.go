@@ -47,7 +47,14 @@ type KeyRing struct {
 	mu   sync.RWMutex
 	keys map[[8]byte]*signingKey
 	cur  *signingKey
+
+	reloadMu   sync.Mutex
+	lastReload time.Time
 }
+
+// minReload spaces out reloads triggered by unknown key ids, so a flood of
+// forged tokens cannot turn into a flood of store reads.
+const minReload = time.Second
 
 // OpenKeyRing loads the ring, making the first key if there is none.
 func OpenKeyRing(ctx context.Context, store connectfed.Store, sealer *seal.Sealer, now func() time.Time, rotate, retain time.Duration) (*KeyRing, error) {
@@ -150,6 +157,28 @@ func (kr *KeyRing) lookup(id [8]byte) *signingKey {
 	kr.mu.RLock()
 	defer kr.mu.RUnlock()
 	return kr.keys[id]
+}
+
+// lookupOrReload finds a key, reloading the ring once if the id is unknown:
+// another replica may have just rotated.
+func (kr *KeyRing) lookupOrReload(ctx context.Context, id [8]byte) *signingKey {
+	if k := kr.lookup(id); k != nil {
+		return k
+	}
+	kr.reloadMu.Lock()
+	defer kr.reloadMu.Unlock()
+	if k := kr.lookup(id); k != nil {
+		return k
+	}
+	now := kr.now()
+	if now.Sub(kr.lastReload) < minReload && now.Sub(kr.lastReload) >= 0 {
+		return nil
+	}
+	kr.lastReload = now
+	if err := kr.load(ctx); err != nil {
+		return nil
+	}
+	return kr.lookup(id)
 }
 
 // Size is the number of keys in the ring.

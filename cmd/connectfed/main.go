@@ -27,6 +27,7 @@ import (
 	"connectfed/identity"
 	"connectfed/metrics"
 	"connectfed/seal"
+	"connectfed/postgres"
 	"connectfed/sqlite"
 	"connectfed/web"
 )
@@ -94,6 +95,7 @@ type Main struct {
 	DataDir   string
 	PublicURL string
 	Config    string
+	Store     string
 	MasterKey string
 	LogFormat string
 	LogLevel  string
@@ -110,7 +112,7 @@ type Main struct {
 	// Now is the clock; tests may replace it before Run.
 	Now func() time.Time
 
-	store    *sqlite.DB
+	store    connectfed.Store
 	keys     *federation.KeyRing
 	stopBG   context.CancelFunc
 	bgDone   chan struct{}
@@ -137,6 +139,7 @@ func (m *Main) flagDefs() []flagDef {
 		{"data-dir", "connectfed-data", "directory for the embedded database and the master key", &m.DataDir},
 		{"public-url", "", "base URL clients and browsers reach the server at (default http://<listen address>)", &m.PublicURL},
 		{"config", "", "YAML or JSON file with accounts, root keys and token lifetimes", &m.Config},
+		{"store", "sqlite", "where state lives: sqlite (the embedded database in --data-dir) or a postgres://… URL shared by replicas", &m.Store},
 		{"master-key", "", "base64 32-byte key that seals secrets (default: <data-dir>/master.key, created on first start)", &m.MasterKey},
 		{"log-format", "text", "log format: text or json", &m.LogFormat},
 		{"log-level", "info", "log level: debug, info, warn or error", &m.LogLevel},
@@ -263,9 +266,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, filepath.Join(m.DataDir, "connectfed.db"))
+	store, err := m.openStore(ctx)
 	if err != nil {
-		return fmt.Errorf("open store: %w", err)
+		return err
 	}
 	m.store = store
 	defer func() {
@@ -386,6 +389,28 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go m.maintain(bg)
 	log.Info("connectfed ready", "version", Version(), "listen", ln.Addr().String(), "public_url", m.PublicURL, "data_dir", m.DataDir)
 	return nil
+}
+
+// openStore opens the embedded SQLite database or PostgreSQL.
+func (m *Main) openStore(ctx context.Context) (connectfed.Store, error) {
+	switch {
+	case m.Store == "sqlite" || m.Store == "":
+		db, err := sqlite.Open(ctx, filepath.Join(m.DataDir, "connectfed.db"))
+		if err != nil {
+			return nil, fmt.Errorf("open the embedded store: %w", err)
+		}
+		return db, nil
+	case strings.HasPrefix(m.Store, "postgres://") || strings.HasPrefix(m.Store, "postgresql://"):
+		if m.MasterKey == "" {
+			m.log.Warn("--store is PostgreSQL but --master-key is not set: every replica must share one master key, or they cannot read each other's secrets")
+		}
+		db, err := postgres.Open(ctx, m.Store)
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL store: %w", err)
+		}
+		return db, nil
+	}
+	return nil, fmt.Errorf("--store %q: want sqlite or a postgres:// URL", m.Store)
 }
 
 // keyRotation is how often the token signing key is replaced.
