@@ -332,7 +332,9 @@ func revokeFamily(tx connectfed.Tx, c *Claims, reason string, now time.Time) err
 
 // Inspect checks a token's form and MAC (not expiry or revocation) and
 // returns its claims.
-func (s *Service) Inspect(ctx context.Context, tok string) (*Claims, error) { return s.decode(ctx, tok) }
+func (s *Service) Inspect(ctx context.Context, tok string) (*Claims, error) {
+	return s.decode(ctx, tok)
+}
 
 // RevokeFamily revokes every token of a token's family.
 func (s *Service) RevokeFamily(ctx context.Context, c *Claims, reason string) error {

@@ -26,8 +26,8 @@ import (
 	"connectfed/federation"
 	"connectfed/identity"
 	"connectfed/metrics"
-	"connectfed/seal"
 	"connectfed/postgres"
+	"connectfed/seal"
 	"connectfed/sqlite"
 	"connectfed/web"
 )
