@@ -24,6 +24,7 @@ var connectRoutes = []restRoute{
 	{"GET", splitPattern("/routing-profiles-summary/{}"), "ListRoutingProfiles", (*Server).listRoutingProfiles},
 	{"GET", splitPattern("/user/federate/{}"), "GetFederationToken", (*Server).getFederationToken},
 	{"POST", splitPattern("/connectfed/token/revoke"), "RevokeFederationToken", (*Server).revokeFederationToken},
+	{"GET", splitPattern("/connectfed/audit"), "ListAuditEvents", (*Server).listAuditEvents},
 }
 
 func (s *Server) serveConnect(c *call) {
@@ -49,6 +50,7 @@ func (s *Server) serveConnect(c *call) {
 
 // authorize checks connect:<op> on resource for the caller.
 func (s *Server) authorize(c *call, resource string, conditions map[string][]string) error {
+	c.target = resource
 	return s.cfg.Identity.Authorize(c.ctx, c.principal, "connect:"+c.op, resource, conditions)
 }
 

@@ -42,6 +42,7 @@ func iamValidation() *violations { return &violations{errType: "ValidationError"
 
 // iamAuthorize checks iam:<op> on resource.
 func (s *Server) iamAuthorize(c *call, resource string) error {
+	c.target = resource
 	return s.cfg.Identity.Authorize(c.ctx, c.principal, "iam:"+c.op, resource, nil)
 }
 

@@ -30,6 +30,8 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // Config wires a Server.
 type Config struct {
+	// Store is read directly only for the audit trail.
+	Store      connectfed.Store
 	Identity   *identity.Service
 	Connect    *connect.Service
 	Federation *federation.Service
@@ -108,6 +110,7 @@ type call struct {
 	scope     connect.Scope
 	service   string
 	op        string
+	target    string // the resource the call was authorized on
 	start     time.Time
 }
 
@@ -270,5 +273,20 @@ func (s *Server) logCall(c *call) {
 		service = "unknown"
 	}
 	s.cfg.Metrics.Requests.Inc(service, op, c.w.errType)
+	if c.w.status == http.StatusOK && isWrite(op) {
+		s.cfg.Events(c.ctx, op, "request_id", c.id, "account", c.principal.AccountID, "caller", c.principal.ARN,
+			"target", c.target, "source", c.r.RemoteAddr)
+	}
 	s.cfg.Metrics.Latency.Observe(s.cfg.Now().Sub(c.start).Seconds(), service, op)
+}
+
+// isWrite tells which operations change state and so go to the audit
+// trail. (GetFederationToken and token revocation send their own events.)
+func isWrite(op string) bool {
+	for _, p := range []string{"Create", "Delete", "Update", "Put", "AssumeRole", "ResetAccount", "PutFault", "DeleteFaults"} {
+		if strings.HasPrefix(op, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -36,6 +36,7 @@ func (s *Server) assumeRole(c *call, p url.Values) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	c.target = roleARN
 	out, err := s.cfg.Identity.AssumeRole(c.ctx, c.principal, identity.AssumeRoleInput{RoleARN: roleARN, SessionName: name, DurationSeconds: duration})
 	if err != nil {
 		return nil, err

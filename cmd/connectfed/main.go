@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"connectfed"
+	"connectfed/audit"
 	"connectfed/awsapi"
 	"connectfed/connect"
 	"connectfed/federation"
@@ -43,6 +44,7 @@ const usage = `connectfed: Amazon Connect identity federation for AWS clients, w
 
 Usage:
   connectfed serve [flags]   run the server
+  connectfed audit [flags]   print an account's audit trail from the store
   connectfed version         print the version
 
 Run 'connectfed serve -h' for the serve flags.`
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("no command given")
 	}
 	switch args[0] {
+	case "audit":
+		return runAudit(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "connectfed", Version())
 		return nil
@@ -114,6 +118,7 @@ type Main struct {
 
 	store    connectfed.Store
 	keys     *federation.KeyRing
+	audit    *audit.Recorder
 	stopBG   context.CancelFunc
 	bgDone   chan struct{}
 	listener net.Listener
@@ -148,6 +153,8 @@ func (m *Main) flagDefs() []flagDef {
 		{"refresh-token-ttl", "", "federation refresh token lifetime (default 12h, or tokens.refreshTokenTTL in --config)", &m.RefreshTokenTTL},
 	}
 }
+
+var lookupEnv = os.LookupEnv
 
 // EnvName is the environment variable that sets a flag.
 func EnvName(flagName string) string {
@@ -317,7 +324,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	fed := &federation.Service{Store: store, Connect: connectSvc, Keys: keys, Now: m.Now,
 		AccessTTL: accessTTL, RefreshTTL: refreshTTL, PublicURL: m.PublicURL}
 	met := metrics.NewServer()
+	m.audit = &audit.Recorder{Store: store, Log: log}
+	m.audit.Start()
 	events := func(ctx context.Context, event string, attrs ...any) {
+		m.audit.Add(audit.FromAttrs(m.Now(), event, attrs...))
 		level := slog.LevelInfo
 		switch event {
 		case "token-issued":
@@ -332,9 +342,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		case "sign-in", "sign-out":
 			met.SignIns.Inc(event)
 		}
+		if !strings.HasPrefix(event, "token-") && !strings.HasPrefix(event, "sign-") && !strings.HasPrefix(event, "refresh-") {
+			return // API writes: the access log already has the request
+		}
 		log.Log(ctx, level, "federation event", append([]any{"event", event}, attrs...)...)
 	}
 	api := awsapi.New(awsapi.Config{
+		Store:       store,
 		Identity:    ids,
 		Connect:     connectSvc,
 		Federation:  fed,
@@ -453,6 +467,9 @@ func (m *Main) Close() error {
 		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if m.audit != nil {
+		m.audit.Close()
 	}
 	if m.store != nil {
 		if err := m.store.Close(); err != nil {
