@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,7 @@ import (
 // allows connect:GetFederationToken on the documented resource.
 type fedFixture struct {
 	srv        *server
+	client     *http.Client // nil: the SDK's default
 	clock      *clock
 	instanceID string
 	userID     string
@@ -36,7 +38,6 @@ const otherAccount = "111111111111"
 
 func newFedFixture(t *testing.T) *fedFixture {
 	t.Helper()
-	ctx := context.Background()
 	cfgPath := filepath.Join(t.TempDir(), "connectfed.yaml")
 	os.WriteFile(cfgPath, []byte(`accounts:
   - id: "`+otherAccount+`"
@@ -47,7 +48,24 @@ func newFedFixture(t *testing.T) *fedFixture {
 `), 0o600)
 	f := &fedFixture{clock: &clock{}}
 	f.srv = startServerClock(t, "", f.clock.Now, "--config", cfgPath)
-	root := f.srv.awsConfig("test", "test", "")
+	f.setup(t)
+	return f
+}
+
+// config is an SDK config for the fixture's server with these keys.
+func (f *fedFixture) config(key, secret, token string) aws.Config {
+	c := f.srv.awsConfig(key, secret, token)
+	if f.client != nil {
+		c.HTTPClient = f.client
+	}
+	return c
+}
+
+// setup creates the fixture's instance, user, IAM user and role.
+func (f *fedFixture) setup(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	root := f.config("test", "test", "")
 	cc := connect.NewFromConfig(root)
 	ic := iam.NewFromConfig(root)
 
@@ -72,7 +90,6 @@ func newFedFixture(t *testing.T) *fedFixture {
 	_, err = ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ConnectAgent"), PolicyName: aws.String("federate"),
 		PolicyDocument: aws.String(federatePolicy("arn:aws:connect:us-east-1:000000000000:instance/" + f.instanceID + "/user/${aws:userid}"))})
 	must(t, err)
-	return f
 }
 
 func federatePolicy(resource string) string {
@@ -114,7 +131,7 @@ func createAgent(t *testing.T, cc *connect.Client, instanceID, username, sp, rp 
 // assume assumes the fixture's role as the IAM user, with a session name.
 func (f *fedFixture) assume(t *testing.T, session string, seconds int32) aws.Config {
 	t.Helper()
-	sc := sts.NewFromConfig(f.srv.awsConfig(f.appKey, f.appSecret, ""))
+	sc := sts.NewFromConfig(f.config(f.appKey, f.appSecret, ""))
 	out, err := sc.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(f.roleARN), RoleSessionName: aws.String(session), DurationSeconds: aws.Int32(seconds)})
 	must(t, err)
 	c := out.Credentials
@@ -124,7 +141,7 @@ func (f *fedFixture) assume(t *testing.T, session string, seconds int32) aws.Con
 	if want := "arn:aws:sts::000000000000:assumed-role/ConnectAgent/" + session; *out.AssumedRoleUser.Arn != want {
 		t.Errorf("AssumedRoleUser.Arn = %s, want %s", *out.AssumedRoleUser.Arn, want)
 	}
-	return f.srv.awsConfig(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	return f.config(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
 }
 
 func TestFederateAgent(t *testing.T) {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -101,6 +102,8 @@ type Main struct {
 	Config    string
 	Store     string
 	MasterKey string
+	TLSCert   string
+	TLSKey    string
 	LogFormat string
 	LogLevel  string
 	// Token lifetimes (Go durations); empty means the config file's value
@@ -146,6 +149,8 @@ func (m *Main) flagDefs() []flagDef {
 		{"config", "", "YAML or JSON file with accounts, root keys and token lifetimes", &m.Config},
 		{"store", "sqlite", "where state lives: sqlite (the embedded database in --data-dir) or a postgres://… URL shared by replicas", &m.Store},
 		{"master-key", "", "base64 32-byte key that seals secrets (default: <data-dir>/master.key, created on first start)", &m.MasterKey},
+		{"tls-cert", "", "PEM certificate (chain) file: serve HTTPS", &m.TLSCert},
+		{"tls-key", "", "PEM private key file for --tls-cert", &m.TLSKey},
 		{"log-format", "text", "log format: text or json", &m.LogFormat},
 		{"log-level", "info", "log level: debug, info, warn or error", &m.LogLevel},
 		{"access-token-ttl", "", "federation access token lifetime (default 1h, or tokens.accessTokenTTL in --config)", &m.AccessTokenTTL},
@@ -310,13 +315,31 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.keys = keys
 
+	var tlsCfg *tls.Config
+	if (m.TLSCert == "") != (m.TLSKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if m.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(m.TLSCert, m.TLSKey)
+		if err != nil {
+			return fmt.Errorf("TLS: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	ln, err := net.Listen("tcp", m.Listen)
 	if err != nil {
 		return err
 	}
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
+	}
 	m.listener = ln
 	if m.PublicURL == "" {
-		m.PublicURL = "http://" + ln.Addr().String()
+		scheme := "http://"
+		if tlsCfg != nil {
+			scheme = "https://"
+		}
+		m.PublicURL = scheme + ln.Addr().String()
 	}
 	m.PublicURL = strings.TrimRight(m.PublicURL, "/")
 
@@ -383,7 +406,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	})
 	mux.Handle("GET /metrics", met.Registry.Handler())
 	(&web.Handler{
-		Fed: fed, Log: log, Now: m.Now, SecureCookies: strings.HasPrefix(m.PublicURL, "https://"),
+		Fed: fed, Log: log, Now: m.Now, SecureCookies: tlsCfg != nil || strings.HasPrefix(m.PublicURL, "https://"),
 		Events: events,
 	}).Register(mux)
 	mux.Handle("/", api)

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+)
+
+func TestGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	p := startBinary(t, dir)
+	host := strings.TrimPrefix(p.url, "http://")
+
+	// A CreateInstance whose body is still arriving when SIGTERM comes.
+	body := []byte(`{"IdentityManagementType":"SAML","InstanceAlias":"inflight","InboundCallsEnabled":true,"OutboundCallsEnabled":true}`)
+	req, _ := http.NewRequest("PUT", p.url+"/instance", bytes.NewReader(body))
+	sum := sha256.Sum256(body)
+	must(t, v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req, hex.EncodeToString(sum[:]), "connect", "us-east-1", time.Now()))
+	var raw bytes.Buffer
+	must(t, req.Write(&raw))
+	wire := raw.Bytes()
+	conn, err := net.Dial("tcp", host)
+	must(t, err)
+	defer conn.Close()
+	split := len(wire) - 20
+	_, err = conn.Write(wire[:split])
+	must(t, err)
+	time.Sleep(200 * time.Millisecond)
+
+	must(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	time.Sleep(300 * time.Millisecond)
+	// No new connections once shutting down.
+	if c2, err := net.DialTimeout("tcp", host, time.Second); err == nil {
+		c2.Close()
+		t.Error("a new connection was accepted after SIGTERM")
+	}
+	// The in-flight request completes.
+	_, err = conn.Write(wire[split:])
+	must(t, err)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		t.Fatalf("in-flight request lost: %v\n%s", err, p.logs.String())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("in-flight request: %d", resp.StatusCode)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, p.logs.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("did not exit after SIGTERM")
+	}
+	// The store was closed cleanly and the write is there.
+	p2 := startBinary(t, dir)
+	srv := &server{t: t, url: p2.url}
+	li, err := connect.NewFromConfig(srv.awsConfig("test", "test", "")).ListInstances(context.Background(), &connect.ListInstancesInput{})
+	must(t, err)
+	if len(li.InstanceSummaryList) != 1 || *li.InstanceSummaryList[0].InstanceAlias != "inflight" {
+		t.Errorf("after restart: %+v", li.InstanceSummaryList)
+	}
+}
