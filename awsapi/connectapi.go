@@ -25,6 +25,10 @@ var connectRoutes = []restRoute{
 	{"GET", splitPattern("/user/federate/{}"), "GetFederationToken", (*Server).getFederationToken},
 	{"POST", splitPattern("/connectfed/token/revoke"), "RevokeFederationToken", (*Server).revokeFederationToken},
 	{"GET", splitPattern("/connectfed/audit"), "ListAuditEvents", (*Server).listAuditEvents},
+	{"POST", splitPattern("/connectfed/admin/faults"), "PutFault", (*Server).putFault},
+	{"GET", splitPattern("/connectfed/admin/faults"), "ListFaults", (*Server).listFaults},
+	{"DELETE", splitPattern("/connectfed/admin/faults"), "DeleteFaults", (*Server).deleteFaults},
+	{"POST", splitPattern("/connectfed/admin/reset"), "ResetAccount", (*Server).resetAccount},
 }
 
 func (s *Server) serveConnect(c *call) {
@@ -40,6 +44,10 @@ func (s *Server) serveConnect(c *call) {
 		return
 	}
 	c.op = rt.op
+	if err := s.gate(c); err != nil {
+		s.writeError(c, protoRestJSON, err)
+		return
+	}
 	out, err := rt.handle(s, c, labels)
 	if err != nil {
 		s.writeError(c, protoRestJSON, err)

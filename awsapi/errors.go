@@ -70,6 +70,10 @@ const internalMessage = "Request processing failed because of an error or failur
 
 // resolveRest turns any error into the restJson1 error the client sees.
 func resolveRest(err error) wireError {
+	var ie *injected
+	if errors.As(err, &ie) {
+		return wireError{Type: ie.Type, Status: ie.Status, Message: ie.Message}
+	}
 	var se *sigv4.Error
 	if errors.As(err, &se) {
 		t := sigv4Rest[se.Kind]

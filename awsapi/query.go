@@ -82,6 +82,10 @@ var queryRename = map[string]string{
 }
 
 func resolveQuery(service string, err error) wireError {
+	var ie *injected
+	if errors.As(err, &ie) {
+		return wireError{Type: ie.Type, Status: ie.Status, Message: ie.Message}
+	}
 	var se *sigv4.Error
 	if errors.As(err, &se) {
 		t := sigv4Query[se.Kind]
@@ -233,6 +237,10 @@ func (s *Server) serveQuery(c *call) {
 		return
 	}
 	c.op = action
+	if err := s.gate(c); err != nil {
+		s.writeError(c, protoQuery, err)
+		return
+	}
 	out, err := op(s, c, p)
 	if err != nil {
 		s.writeError(c, protoQuery, err)

@@ -46,6 +46,12 @@ type Config struct {
 	Metrics     *metrics.Server
 	// Events receives federation events (token issued, revoked, ...).
 	Events func(ctx context.Context, event string, attrs ...any)
+	// Throttle emulates AWS quotas; nil means off.
+	Throttle *Throttler
+	// Faults are the injected faults (configured and added at run time).
+	Faults *Faults
+	// Reset wipes an account back to empty (the admin reset call).
+	Reset func(ctx context.Context, accountID string) error
 }
 
 // DefaultMaxInFlight is the default cap on concurrent API requests.
@@ -79,6 +85,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Events == nil {
 		cfg.Events = func(context.Context, string, ...any) {}
+	}
+	if cfg.Faults == nil {
+		cfg.Faults = &Faults{}
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, pager: pager{key: cfg.PageKey}, inflight: make(chan struct{}, cfg.MaxInFlight)}
 	s.verifier = &sigv4.Verifier{Now: cfg.Now, Lookup: s.lookup}
@@ -289,4 +298,26 @@ func isWrite(op string) bool {
 		}
 	}
 	return false
+}
+
+// gate applies injected faults and emulated quotas to an authenticated call
+// whose operation is known. connectfed's own admin calls are exempt, so a
+// fault on "*" can always be removed.
+func (s *Server) gate(c *call) error {
+	if strings.HasPrefix(c.r.URL.Path, "/connectfed/admin/") {
+		return nil
+	}
+	fired, err := s.cfg.Faults.apply(c.ctx, c.principal.AccountID, c.service, c.op)
+	if fired != nil {
+		s.cfg.Metrics.FaultsInjected.Inc(c.op, fired.ErrorCode)
+		s.log.Info("fault injected", "request_id", c.id, "fault", fired.ID, "op", c.op, "error", fired.ErrorCode)
+	}
+	if err != nil {
+		return err
+	}
+	if s.cfg.Throttle != nil && !s.cfg.Throttle.Allow(c.principal.AccountID, c.scope.Region, c.service, c.op) {
+		s.cfg.Metrics.Throttled.Inc("quota")
+		return connectfed.TypedErrorf(connectfed.ETHROTTLED, "ThrottlingException", "Rate exceeded")
+	}
+	return nil
 }

@@ -273,3 +273,14 @@ func hashPassword(pw string) (string, error) {
 	}
 	return "pbkdf2-sha256$100000$" + base64.RawStdEncoding.EncodeToString(salt) + "$" + base64.RawStdEncoding.EncodeToString(key), nil
 }
+
+// ResetAccount deletes every Connect resource of an account, in every
+// region, inside the caller's transaction.
+func ResetAccount(tx connectfed.Tx, accountID string) error {
+	for _, kind := range []string{kindUser, kindUsername, kindSecurity, kindRouting, kindQueue, "instancealias", kindInstance} {
+		if _, err := tx.DeletePrefix(kind, accountID+"/"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

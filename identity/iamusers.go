@@ -2,8 +2,10 @@ package identity
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"connectfed"
@@ -341,4 +343,49 @@ func (s *Service) DeletePolicy(ctx context.Context, accountID, owner, ownerName,
 		}
 		return err
 	})
+}
+
+// ResetAccount deletes an account's IAM users, access keys, roles, inline
+// policies and STS sessions inside the caller's transaction. The account
+// and its root keys stay.
+func ResetAccount(tx connectfed.Tx, accountID string) error {
+	prefix := accountID + "/"
+	refs, err := tx.List(kindUserKey, prefix, "", 0)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		akid := r.Key[strings.LastIndexByte(r.Key, '/')+1:]
+		if err := tx.Delete(kindAccessKey, akid); err != nil && !errors.Is(err, connectfed.ErrNotFound) {
+			return err
+		}
+	}
+	for _, kind := range []string{kindUserKey, kindUser, kindRole, kindPolicy} {
+		if _, err := tx.DeletePrefix(kind, prefix); err != nil {
+			return err
+		}
+	}
+	// Sessions are keyed by access key id; walk them.
+	after := ""
+	for {
+		page, err := tx.List(kindSession, "", after, 1000)
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			var s Session
+			if err := json.Unmarshal(e.Value, &s); err != nil {
+				return err
+			}
+			if s.AccountID == accountID {
+				if err := tx.Delete(kindSession, e.Key); err != nil {
+					return err
+				}
+			}
+		}
+		if len(page) < 1000 {
+			return nil
+		}
+		after = page[len(page)-1].Key
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"connectfed"
+	"connectfed/awsapi"
 )
 
 // FileConfig is the --config file (YAML or JSON; unknown fields are
@@ -25,6 +26,16 @@ type FileConfig struct {
 	DefaultAccount *bool           `yaml:"defaultAccount" json:"defaultAccount"`
 	Accounts       []AccountConfig `yaml:"accounts" json:"accounts"`
 	Tokens         TokenConfig     `yaml:"tokens" json:"tokens"`
+	Throttle       ThrottleConfig  `yaml:"throttle" json:"throttle"`
+	Faults         []awsapi.Fault  `yaml:"faults" json:"faults"`
+}
+
+// ThrottleConfig emulates API quotas: mode "aws" applies Connect's
+// documented quotas; rates override or add per-operation buckets ("*" for
+// every other operation).
+type ThrottleConfig struct {
+	Mode  string                 `yaml:"mode" json:"mode"`
+	Rates map[string]awsapi.Rate `yaml:"rates" json:"rates"`
 }
 
 // AccountConfig declares one account and its root keys.
@@ -112,6 +123,30 @@ func (c *FileConfig) Validate() []string {
 			if len(k.SecretAccessKey) < 16 {
 				errs = append(errs, fmt.Sprintf("%s.secretAccessKey: must be at least 16 characters", kw))
 			}
+		}
+	}
+	switch c.Throttle.Mode {
+	case "", "off", "aws":
+	default:
+		errs = append(errs, fmt.Sprintf("throttle.mode %q: want off or aws", c.Throttle.Mode))
+	}
+	for op, r := range c.Throttle.Rates {
+		if r.PerSecond <= 0 || r.Burst < 1 {
+			errs = append(errs, fmt.Sprintf("throttle.rates.%s: rate must be > 0 and burst >= 1", op))
+		}
+	}
+	for i, f := range c.Faults {
+		if !accountIDRE.MatchString(f.Account) {
+			errs = append(errs, fmt.Sprintf("faults[%d].account %q: must be 12 digits", i, f.Account))
+		}
+		if f.Operation == "" {
+			errs = append(errs, fmt.Sprintf("faults[%d].operation: required (an operation name or *)", i))
+		}
+		if f.ErrorCode == "" && f.LatencyMs == 0 {
+			errs = append(errs, fmt.Sprintf("faults[%d]: needs errorCode, latencyMs or both", i))
+		}
+		if f.Probability < 0 || f.Probability > 1 {
+			errs = append(errs, fmt.Sprintf("faults[%d].probability: must be between 0 and 1", i))
 		}
 	}
 	at, atErr := parseTTL(c.Tokens.AccessTokenTTL)

@@ -36,7 +36,7 @@ type fedFixture struct {
 
 const otherAccount = "111111111111"
 
-func newFedFixture(t *testing.T) *fedFixture {
+func newFedFixture(t *testing.T, serveArgs ...string) *fedFixture {
 	t.Helper()
 	cfgPath := filepath.Join(t.TempDir(), "connectfed.yaml")
 	os.WriteFile(cfgPath, []byte(`accounts:
@@ -47,7 +47,7 @@ func newFedFixture(t *testing.T) *fedFixture {
         secretAccessKey: other-account-secret-key-000001
 `), 0o600)
 	f := &fedFixture{clock: &clock{}}
-	f.srv = startServerClock(t, "", f.clock.Now, "--config", cfgPath)
+	f.srv = startServerClock(t, "", f.clock.Now, append([]string{"--config", cfgPath}, serveArgs...)...)
 	f.setup(t)
 	return f
 }

@@ -111,6 +111,7 @@ type Main struct {
 	AccessTokenTTL  string
 	RefreshTokenTTL string
 	MaxConcurrent   string
+	Throttle        string
 
 	maxInFlight int
 
@@ -149,6 +150,7 @@ func (m *Main) flagDefs() []flagDef {
 		{"config", "", "YAML or JSON file with accounts, root keys and token lifetimes", &m.Config},
 		{"store", "sqlite", "where state lives: sqlite (the embedded database in --data-dir) or a postgres://… URL shared by replicas", &m.Store},
 		{"master-key", "", "base64 32-byte key that seals secrets (default: <data-dir>/master.key, created on first start)", &m.MasterKey},
+		{"throttle", "", "emulate API quotas: off, or aws (Connect's documented 2 requests/s, burst 5, per account, region and operation); default off, or throttle.mode in --config", &m.Throttle},
 		{"tls-cert", "", "PEM certificate (chain) file: serve HTTPS", &m.TLSCert},
 		{"tls-key", "", "PEM private key file for --tls-cert", &m.TLSKey},
 		{"log-format", "text", "log format: text or json", &m.LogFormat},
@@ -346,6 +348,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	connectSvc := &connect.Service{Store: store, Now: m.Now}
 	fed := &federation.Service{Store: store, Connect: connectSvc, Keys: keys, Now: m.Now,
 		AccessTTL: accessTTL, RefreshTTL: refreshTTL, PublicURL: m.PublicURL}
+	throttle, err := m.throttler(fileCfg.Throttle)
+	if err != nil {
+		return err
+	}
+	faults := &awsapi.Faults{}
+	for _, f := range fileCfg.Faults {
+		faults.Add(f)
+	}
 	met := metrics.NewServer()
 	m.audit = &audit.Recorder{Store: store, Log: log}
 	m.audit.Start()
@@ -381,6 +391,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		MaxInFlight: m.maxInFlight,
 		Metrics:     met,
 		Events:      events,
+		Throttle:    throttle,
+		Faults:      faults,
+		Reset: func(ctx context.Context, accountID string) error {
+			return store.Update(ctx, func(tx connectfed.Tx) error {
+				if err := connect.ResetAccount(tx, accountID); err != nil {
+					return err
+				}
+				return identity.ResetAccount(tx, accountID)
+			})
+		},
 	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -448,6 +468,35 @@ func (m *Main) openStore(ctx context.Context) (connectfed.Store, error) {
 		return db, nil
 	}
 	return nil, fmt.Errorf("--store %q: want sqlite or a postgres:// URL", m.Store)
+}
+
+// throttler builds the quota emulation: "off" disables it; "aws" applies
+// Connect's documented quotas plus the config's rates; unset applies just
+// the config's rates (none: no throttling).
+func (m *Main) throttler(tc ThrottleConfig) (*awsapi.Throttler, error) {
+	mode := tc.Mode
+	if m.Throttle != "" {
+		mode = m.Throttle
+	}
+	rates := map[string]awsapi.Rate{}
+	switch mode {
+	case "off":
+		return nil, nil
+	case "aws":
+		for op, r := range awsapi.AWSConnectRates {
+			rates[op] = r
+		}
+	case "":
+	default:
+		return nil, fmt.Errorf("--throttle %q: want off or aws", mode)
+	}
+	for op, r := range tc.Rates {
+		rates[op] = r
+	}
+	if len(rates) == 0 {
+		return nil, nil
+	}
+	return &awsapi.Throttler{Rates: rates, Now: m.Now}, nil
 }
 
 // keyRotation is how often the token signing key is replaced.
