@@ -62,6 +62,16 @@ func instanceKey(sc Scope, id string) string { return sc.prefix() + id }
 
 func childKey(sc Scope, instanceID, id string) string { return sc.prefix() + instanceID + "/" + id }
 
+// InstanceByAlias returns the id of the instance with this alias, or
+// ErrNotFound.
+func (s *Service) InstanceByAlias(ctx context.Context, sc Scope, alias string) (string, error) {
+	var id string
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
+		return connectfed.GetJSON(tx, "instancealias", sc.prefix()+strings.ToLower(alias), &id)
+	})
+	return id, err
+}
+
 // ResolveInstanceID accepts an instance id or an instance ARN of this scope
 // and returns the bare id. A foreign or malformed ARN resolves to an id that
 // cannot exist, so the caller sees ResourceNotFoundException, as for any
@@ -88,6 +98,7 @@ func instanceNotFound(id string) error {
 
 // CreateInstanceInput is what CreateInstance needs after wire validation.
 type CreateInstanceInput struct {
+	ID                     string // optional: a fixed id (seeding); default a new UUID
 	Alias                  string
 	IdentityManagementType string
 	DirectoryID            string
@@ -104,7 +115,7 @@ func (s *Service) CreateInstance(ctx context.Context, sc Scope, in CreateInstanc
 	inst := &connectfed.Instance{
 		AccountID:              sc.AccountID,
 		Region:                 sc.Region,
-		ID:                     connectfed.NewUUID(),
+		ID:                     in.ID,
 		Alias:                  in.Alias,
 		IdentityManagementType: in.IdentityManagementType,
 		DirectoryID:            in.DirectoryID,
@@ -113,6 +124,9 @@ func (s *Service) CreateInstance(ctx context.Context, sc Scope, in CreateInstanc
 		Status:                 connectfed.InstanceActive,
 		Created:                now,
 		Tags:                   in.Tags,
+	}
+	if inst.ID == "" {
+		inst.ID = connectfed.NewUUID()
 	}
 	if inst.Alias == "" {
 		// AWS requires an alias unless a directory is given; we derive one

@@ -18,6 +18,7 @@ func decode(e connectfed.Entry, v any) error {
 
 // CreateUserInput is what CreateUser needs after wire validation.
 type CreateUserInput struct {
+	ID                 string // optional: a fixed id (seeding); default a new UUID
 	Username           string
 	Password           string
 	IdentityInfo       *connectfed.UserIdentityInfo
@@ -58,7 +59,7 @@ func (s *Service) CreateUsers(ctx context.Context, sc Scope, instanceID string, 
 		u := &connectfed.User{
 			AccountID:          sc.AccountID,
 			Region:             sc.Region,
-			ID:                 connectfed.NewUUID(),
+			ID:                 in.ID,
 			Username:           in.Username,
 			IdentityInfo:       in.IdentityInfo,
 			PhoneConfig:        in.PhoneConfig,
@@ -68,6 +69,9 @@ func (s *Service) CreateUsers(ctx context.Context, sc Scope, instanceID string, 
 			HierarchyGroupID:   in.HierarchyGroupID,
 			Tags:               in.Tags,
 			LastModified:       now,
+		}
+		if u.ID == "" {
+			u.ID = connectfed.NewUUID()
 		}
 		if in.Password != "" {
 			h, err := hashPassword(in.Password)

@@ -182,6 +182,41 @@ func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName strin
 	return &key, secret, nil
 }
 
+// ImportAccessKey gives a user a key with a known id and secret (seeding,
+// so a CI job knows its keys in advance). An existing key of the same user
+// gets the new secret; a key id of another user is EntityAlreadyExists.
+func (s *Service) ImportAccessKey(ctx context.Context, accountID, userName, keyID, secret string) error {
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		var u User
+		if err := getUser(tx, accountID, userName, &u); err != nil {
+			return err
+		}
+		var existing AccessKey
+		err := connectfed.GetJSON(tx, kindAccessKey, keyID, &existing)
+		switch {
+		case err == nil && (existing.AccountID != accountID || existing.UserID != u.ID):
+			return iamErr(connectfed.ECONFLICT, "EntityAlreadyExists", "Access key %s belongs to another user.", keyID)
+		case err == nil:
+			existing.SealedSecret = s.Sealer.Seal(secret, "accesskey/"+keyID)
+			return connectfed.PutJSON(tx, kindAccessKey, keyID, existing)
+		case !errors.Is(err, connectfed.ErrNotFound):
+			return err
+		}
+		if strings.HasPrefix(keyID, "ASIA") {
+			return iamErr(connectfed.EINVALID, "ValidationError", "ASIA access key ids are reserved for temporary credentials.")
+		}
+		if _, err := tx.Get(kindRootKey, keyID); err == nil {
+			return iamErr(connectfed.ECONFLICT, "EntityAlreadyExists", "Access key %s is a root key.", keyID)
+		}
+		key := AccessKey{AccountID: accountID, UserName: u.Name, UserID: u.ID, ID: keyID, Status: "Active", Created: s.now(),
+			SealedSecret: s.Sealer.Seal(secret, "accesskey/"+keyID)}
+		if err := connectfed.CreateJSON(tx, kindAccessKey, keyID, key); err != nil {
+			return err
+		}
+		return tx.Create(kindUserKey, nameKey(accountID, userName)+"/"+keyID, []byte("{}"))
+	})
+}
+
 // ListAccessKeys lists a user's keys (without secrets).
 func (s *Service) ListAccessKeys(ctx context.Context, accountID, userName string) ([]AccessKey, error) {
 	var out []AccessKey

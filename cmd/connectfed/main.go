@@ -112,6 +112,7 @@ type Main struct {
 	RefreshTokenTTL string
 	MaxConcurrent   string
 	Throttle        string
+	Seed            string
 
 	maxInFlight int
 
@@ -151,6 +152,7 @@ func (m *Main) flagDefs() []flagDef {
 		{"store", "sqlite", "where state lives: sqlite (the embedded database in --data-dir) or a postgres://… URL shared by replicas", &m.Store},
 		{"master-key", "", "base64 32-byte key that seals secrets (default: <data-dir>/master.key, created on first start)", &m.MasterKey},
 		{"throttle", "", "emulate API quotas: off, or aws (Connect's documented 2 requests/s, burst 5, per account, region and operation); default off, or throttle.mode in --config", &m.Throttle},
+		{"seed", "", "YAML or JSON file declaring IAM users, roles, policies, instances and users to create at start where missing", &m.Seed},
 		{"tls-cert", "", "PEM certificate (chain) file: serve HTTPS", &m.TLSCert},
 		{"tls-key", "", "PEM private key file for --tls-cert", &m.TLSKey},
 		{"log-format", "text", "log format: text or json", &m.LogFormat},
@@ -311,6 +313,25 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 
+	connectSvc := &connect.Service{Store: store, Now: m.Now}
+	if m.Seed != "" {
+		sf, err := LoadSeed(m.Seed)
+		if err != nil {
+			return err
+		}
+		known := map[string]bool{}
+		if defaultOn {
+			known[connectfed.DefaultAccountID] = true
+		}
+		for _, a := range fileCfg.Accounts {
+			known[a.ID] = true
+		}
+		if err := applySeed(ctx, sf, ids, connectSvc, known); err != nil {
+			return err
+		}
+		log.Info("seed applied", "file", m.Seed)
+	}
+
 	keys, err := federation.OpenKeyRing(ctx, store, sealer, m.Now, keyRotation, refreshTTL)
 	if err != nil {
 		return err
@@ -345,7 +366,6 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.PublicURL = strings.TrimRight(m.PublicURL, "/")
 
-	connectSvc := &connect.Service{Store: store, Now: m.Now}
 	fed := &federation.Service{Store: store, Connect: connectSvc, Keys: keys, Now: m.Now,
 		AccessTTL: accessTTL, RefreshTTL: refreshTTL, PublicURL: m.PublicURL}
 	throttle, err := m.throttler(fileCfg.Throttle)

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"connectfed"
+	"connectfed/connect"
+	"connectfed/identity"
+)
+
+// SeedFile is --seed: the state a test suite starts from, created at start
+// where it is missing (so restarting with the same seed changes nothing).
+type SeedFile struct {
+	Accounts []SeedAccount `yaml:"accounts" json:"accounts"`
+}
+
+// SeedAccount is one account's IAM and Connect state. The account must be
+// the development account or one declared in --config.
+type SeedAccount struct {
+	ID        string         `yaml:"id" json:"id"`
+	Region    string         `yaml:"region" json:"region"` // default us-east-1
+	Users     []SeedIAMUser  `yaml:"iamUsers" json:"iamUsers"`
+	Roles     []SeedRole     `yaml:"roles" json:"roles"`
+	Instances []SeedInstance `yaml:"instances" json:"instances"`
+}
+
+// SeedIAMUser is an IAM user with known access keys and inline policies.
+type SeedIAMUser struct {
+	Name       string          `yaml:"name" json:"name"`
+	AccessKeys []RootKeyConfig `yaml:"accessKeys" json:"accessKeys"`
+	Policies   []SeedPolicy    `yaml:"policies" json:"policies"`
+}
+
+// SeedPolicy is an inline policy; Document is a JSON string or a YAML map.
+type SeedPolicy struct {
+	Name     string `yaml:"name" json:"name"`
+	Document any    `yaml:"document" json:"document"`
+}
+
+// SeedRole is a role with its trust policy and inline policies.
+type SeedRole struct {
+	Name               string       `yaml:"name" json:"name"`
+	TrustPolicy        any          `yaml:"trustPolicy" json:"trustPolicy"`
+	MaxSessionDuration int          `yaml:"maxSessionDuration" json:"maxSessionDuration"`
+	Policies           []SeedPolicy `yaml:"policies" json:"policies"`
+}
+
+// SeedInstance is a Connect instance and its users.
+type SeedInstance struct {
+	ID                     string            `yaml:"id" json:"id"`
+	Alias                  string            `yaml:"alias" json:"alias"`
+	IdentityManagementType string            `yaml:"identityManagementType" json:"identityManagementType"`
+	Users                  []SeedConnectUser `yaml:"users" json:"users"`
+}
+
+// SeedConnectUser is a Connect user; profiles are named.
+type SeedConnectUser struct {
+	ID               string   `yaml:"id" json:"id"`
+	Username         string   `yaml:"username" json:"username"`
+	Password         string   `yaml:"password" json:"password"`
+	FirstName        string   `yaml:"firstName" json:"firstName"`
+	LastName         string   `yaml:"lastName" json:"lastName"`
+	Email            string   `yaml:"email" json:"email"`
+	SecurityProfiles []string `yaml:"securityProfiles" json:"securityProfiles"`
+	RoutingProfile   string   `yaml:"routingProfile" json:"routingProfile"`
+}
+
+// LoadSeed reads a seed file (YAML or JSON; unknown fields rejected).
+func LoadSeed(path string) (*SeedFile, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	var sf SeedFile
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&sf)
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		err = dec.Decode(&sf)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("seed %s: %w", path, err)
+	}
+	return &sf, nil
+}
+
+// policyText turns a seed policy (JSON string or YAML map) into JSON.
+func policyText(doc any) (string, error) {
+	if s, ok := doc.(string); ok {
+		return s, nil
+	}
+	b, err := json.Marshal(doc)
+	return string(b), err
+}
+
+// applySeed creates what the seed declares and is missing. Every problem
+// names where in the seed it is.
+func applySeed(ctx context.Context, sf *SeedFile, ids *identity.Service, cs *connect.Service, known map[string]bool) error {
+	for ai, a := range sf.Accounts {
+		where := fmt.Sprintf("seed accounts[%d]", ai)
+		if !known[a.ID] {
+			return fmt.Errorf("%s: account %q is neither the development account nor declared in --config", where, a.ID)
+		}
+		region := a.Region
+		if region == "" {
+			region = connectfed.DefaultRegion
+		}
+		for ui, u := range a.Users {
+			w := fmt.Sprintf("%s.iamUsers[%d] %s", where, ui, u.Name)
+			if _, err := ids.CreateUser(ctx, a.ID, u.Name, "/"); err != nil && connectfed.ErrorCode(err) != connectfed.ECONFLICT {
+				return fmt.Errorf("%s: %w", w, err)
+			}
+			for _, k := range u.AccessKeys {
+				if err := ids.ImportAccessKey(ctx, a.ID, u.Name, k.AccessKeyID, k.SecretAccessKey); err != nil {
+					return fmt.Errorf("%s access key %s: %w", w, k.AccessKeyID, err)
+				}
+			}
+			for _, p := range u.Policies {
+				doc, err := policyText(p.Document)
+				if err == nil {
+					err = ids.PutPolicy(ctx, a.ID, "user", u.Name, p.Name, doc)
+				}
+				if err != nil {
+					return fmt.Errorf("%s policy %s: %w", w, p.Name, err)
+				}
+			}
+		}
+		for ri, r := range a.Roles {
+			w := fmt.Sprintf("%s.roles[%d] %s", where, ri, r.Name)
+			trust, err := policyText(r.TrustPolicy)
+			if err != nil {
+				return fmt.Errorf("%s trust policy: %w", w, err)
+			}
+			maxSession := r.MaxSessionDuration
+			if maxSession == 0 {
+				maxSession = 3600
+			}
+			if _, err := ids.CreateRole(ctx, a.ID, r.Name, "/", "", trust, maxSession); err != nil && connectfed.ErrorCode(err) != connectfed.ECONFLICT {
+				return fmt.Errorf("%s: %w", w, err)
+			}
+			for _, p := range r.Policies {
+				doc, err := policyText(p.Document)
+				if err == nil {
+					err = ids.PutPolicy(ctx, a.ID, "role", r.Name, p.Name, doc)
+				}
+				if err != nil {
+					return fmt.Errorf("%s policy %s: %w", w, p.Name, err)
+				}
+			}
+		}
+		sc := connect.Scope{AccountID: a.ID, Region: region}
+		for ii, in := range a.Instances {
+			w := fmt.Sprintf("%s.instances[%d] %s", where, ii, in.Alias)
+			if in.Alias == "" {
+				return fmt.Errorf("%s: alias is required", w)
+			}
+			imt := in.IdentityManagementType
+			if imt == "" {
+				imt = connectfed.IdentitySAML
+			}
+			id, err := cs.InstanceByAlias(ctx, sc, in.Alias)
+			if errors.Is(err, connectfed.ErrNotFound) {
+				inst, cerr := cs.CreateInstance(ctx, sc, connect.CreateInstanceInput{ID: in.ID, Alias: in.Alias, IdentityManagementType: imt,
+					InboundCallsEnabled: true, OutboundCallsEnabled: true})
+				if cerr != nil {
+					return fmt.Errorf("%s: %w", w, cerr)
+				}
+				id, err = inst.ID, nil
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", w, err)
+			}
+			if err := seedUsers(ctx, cs, sc, id, in.Users); err != nil {
+				return fmt.Errorf("%s: %w", w, err)
+			}
+		}
+	}
+	return nil
+}
+
+func seedUsers(ctx context.Context, cs *connect.Service, sc connect.Scope, instanceID string, users []SeedConnectUser) error {
+	if len(users) == 0 {
+		return nil
+	}
+	sps, _, err := cs.ListSecurityProfiles(ctx, sc, instanceID, "", 1000)
+	if err != nil {
+		return err
+	}
+	rps, _, err := cs.ListRoutingProfiles(ctx, sc, instanceID, "", 1000)
+	if err != nil {
+		return err
+	}
+	spByName, rpByName := map[string]string{}, map[string]string{}
+	for _, p := range sps {
+		spByName[p.Name] = p.ID
+	}
+	for _, p := range rps {
+		rpByName[p.Name] = p.ID
+	}
+	for ui, u := range users {
+		if _, _, err := cs.FindUser(ctx, sc, instanceID, u.Username); err == nil {
+			continue
+		}
+		names := u.SecurityProfiles
+		if len(names) == 0 {
+			names = []string{"Agent"}
+		}
+		var spIDs []string
+		for _, n := range names {
+			if spByName[n] == "" {
+				return fmt.Errorf("users[%d] %s: no security profile named %q", ui, u.Username, n)
+			}
+			spIDs = append(spIDs, spByName[n])
+		}
+		rp := u.RoutingProfile
+		if rp == "" {
+			rp = connect.DefaultRoutingProfile
+		}
+		if rpByName[rp] == "" {
+			return fmt.Errorf("users[%d] %s: no routing profile named %q", ui, u.Username, rp)
+		}
+		var info *connectfed.UserIdentityInfo
+		if u.FirstName != "" || u.LastName != "" || u.Email != "" {
+			info = &connectfed.UserIdentityInfo{FirstName: u.FirstName, LastName: u.LastName, Email: u.Email}
+		}
+		if _, err := cs.CreateUser(ctx, sc, instanceID, connect.CreateUserInput{ID: u.ID, Username: u.Username, Password: u.Password,
+			IdentityInfo: info, PhoneConfig: connectfed.UserPhoneConfig{PhoneType: "SOFT_PHONE"},
+			SecurityProfileIDs: spIDs, RoutingProfileID: rpByName[rp]}); err != nil {
+			return fmt.Errorf("users[%d] %s: %w", ui, u.Username, err)
+		}
+	}
+	return nil
+}
