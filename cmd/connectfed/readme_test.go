@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // readmeBlocks returns the fenced code blocks of README.md marked with
@@ -74,5 +75,27 @@ func TestREADMEWalkthroughs(t *testing.T) {
 	}
 	if stderr.Len() > 0 {
 		t.Logf("stderr:\n%s", stderr.String())
+	}
+}
+
+// TestREADMEOps runs the README's audit, fault and reset examples against a
+// fresh server with one instance.
+func TestREADMEOps(t *testing.T) {
+	requireTool(t, "curl")
+	f := newFedFixture(t)
+	time.Sleep(400 * time.Millisecond) // audit records are flushed within 200 ms
+	script := "set -euo pipefail\n" + strings.Join(readmeBlocks(t, "ops"), "\n")
+	script = strings.ReplaceAll(script, "http://127.0.0.1:4577", f.srv.url)
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ops examples failed: %v\n%s", err, out)
+	}
+	for _, want := range []string{`"AuditEvents":[`, `"Event":"CreateInstance"`, `{"FaultId":"fault-1"}`, `{"FaultId":"fault-2"}`,
+		`"Operation":"GetFederationToken"`, `{"Removed":2}`, `{"AccountId":"000000000000"}`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
 	}
 }
