@@ -10,6 +10,9 @@ build:
 test: js-deps lint
 	CGO_ENABLED=0 $(GO) build ./cmd/connectfed
 	$(GO) test -race -count=1 ./...
+	# The end-to-end suite again, every server on PostgreSQL (skipped
+	# without CONNECTFED_TEST_POSTGRES outside CI).
+	CONNECTFED_E2E_STORE=postgres $(GO) test -count=1 ./cmd/connectfed/
 	@test -z "$$(git status --porcelain 2>/dev/null)" || { echo "tests left the tree dirty:"; git status --porcelain; exit 1; }
 
 lint:

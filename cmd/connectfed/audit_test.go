@@ -62,7 +62,8 @@ func TestAuditTrail(t *testing.T) {
 
 	// The command line reads the same trail from the data dir.
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"audit", "--data-dir", f.srv.dataDir, "--account", "000000000000", "--format", "json"}, &stdout, &stderr); err != nil {
+	args := append([]string{"audit", "--data-dir", f.srv.dataDir, "--account", "000000000000", "--format", "json"}, e2eStoreArgs(t, f.srv.dataDir)...)
+	if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("connectfed audit: %v %s", err, stderr.String())
 	}
 	lines := strings.Count(stdout.String(), "\n")

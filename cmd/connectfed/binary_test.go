@@ -73,6 +73,7 @@ func (l *lockedBuffer) String() string {
 // and waits for it to say it is ready.
 func startBinary(t *testing.T, dataDir string, args ...string) *proc {
 	t.Helper()
+	args = append(e2eStoreArgs(t, dataDir), args...)
 	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir, "--log-format", "json"}, args...)...)
 	cmd.Env = os.Environ()
 	stderr, err := cmd.StderrPipe()

@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"connectfed/postgres/pgtest"
 )
 
 // server is a running connectfed booted through Main, as the binary does.
@@ -34,6 +36,7 @@ func startServerClock(t *testing.T, dataDir string, now func() time.Time, args .
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
+	args = append(e2eStoreArgs(t, dataDir), args...)
 	m := NewMain()
 	if now != nil {
 		m.Now = now
@@ -94,4 +97,36 @@ func (c *clock) Set(d time.Duration) {
 	c.mu.Lock()
 	c.offset = d
 	c.mu.Unlock()
+}
+
+// e2eStore picks the store the end-to-end tests run on: CONNECTFED_E2E_STORE
+// =postgres runs every server of the suite on PostgreSQL (a fresh schema
+// per data dir, so a restart finds its state), the default is SQLite.
+var e2eStore = os.Getenv("CONNECTFED_E2E_STORE")
+
+var (
+	pgSchemasMu sync.Mutex
+	pgSchemas   = map[string]string{}
+)
+
+func e2eStoreArgs(t *testing.T, dataDir string) []string {
+	if e2eStore != "postgres" {
+		return nil
+	}
+	pgSchemasMu.Lock()
+	defer pgSchemasMu.Unlock()
+	dsn, ok := pgSchemas[dataDir]
+	if !ok {
+		dsn = pgtest.FreshSchemaDSN(t)
+		pgSchemas[dataDir] = dsn
+	}
+	return []string{"--store", dsn}
+}
+
+// requireSQLite skips tests that read the SQLite file itself.
+func requireSQLite(t *testing.T) {
+	t.Helper()
+	if e2eStore == "postgres" {
+		t.Skip("reads the embedded SQLite file; runs in the SQLite pass")
+	}
 }
