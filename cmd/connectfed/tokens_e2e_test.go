@@ -284,3 +284,34 @@ func signedRequestAs(t *testing.T, srv *server, key, secret, method, path string
 	t.Helper()
 	return signRequest(t, srv, key, secret, method, path, "connect", body, nil)
 }
+
+// tryRefresh is refresh without t: it may fail when the server is killed.
+func tryRefresh(ctx context.Context, base, refresh string) (int, map[string]any, error) {
+	b, _ := json.Marshal(map[string]string{"RefreshToken": refresh})
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/connectfed/token/refresh", bytes.NewReader(b))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil, err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return 0, nil, err
+	}
+	return resp.StatusCode, out, nil
+}
+
+func tokensFromBody(out map[string]any) (access, refresh string) {
+	c, _ := out["Credentials"].(map[string]any)
+	access, _ = c["AccessToken"].(string)
+	refresh, _ = c["RefreshToken"].(string)
+	return access, refresh
+}
