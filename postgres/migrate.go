@@ -4,14 +4,11 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"connectfed/internal/migration"
 )
 
 // migrationFiles holds the schema, one file per step, named NNNN_what.sql.
@@ -28,45 +25,6 @@ var migrationFiles embed.FS
 // short, so that costs nothing worth a per-schema key.
 const migrationLockID int64 = 0x636f6e6e66656401
 
-type migration struct {
-	version int
-	name    string // file name, for messages and schema_migrations
-	sql     string
-}
-
-// loadMigrations reads NNNN_*.sql files from the root of fsys and returns
-// them ordered by version. Versions must be 1, 2, 3... with no gaps or
-// duplicates, so a misnamed file fails every Open instead of being skipped.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		digits, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(digits)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %q: name must be NNNN_description.sql", name)
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: path.Base(name), sql: string(body)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %q: version %d, want %d (versions must run 1, 2, 3... without gaps or duplicates)", m.name, m.version, i+1)
-		}
-	}
-	if len(ms) == 0 {
-		return nil, fmt.Errorf("no migrations found")
-	}
-	return ms, nil
-}
-
 // migrate brings the schema up to the last of ms, creating the schema first
 // when createSchema is set. Everything happens in one READ COMMITTED
 // transaction that first takes pg_advisory_xact_lock(migrationLockID): when
@@ -78,7 +36,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 // It also refuses a database whose schema is newer than this program, and a
 // session with synchronous_commit=off (an Update could then return before its
 // commit is on disk, breaking the Store's durability promise).
-func migrate(ctx context.Context, pool *pgxpool.Pool, ms []migration, createSchema string) (err error) {
+func migrate(ctx context.Context, pool *pgxpool.Pool, ms []migration.Migration, createSchema string) (err error) {
 	c, err := pool.Acquire(ctx)
 	if err != nil {
 		return dbError(ctx, "migrate: connect", err, false)
@@ -140,7 +98,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, ms []migration, createSche
 	if err != nil {
 		return fail("read schema_migrations", err)
 	}
-	last := ms[len(ms)-1].version
+	last := ms[len(ms)-1].Version
 	done := map[int]bool{}
 	for _, v := range applied {
 		if int(v) > last {
@@ -149,14 +107,14 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, ms []migration, createSche
 		done[int(v)] = true
 	}
 	for _, m := range ms {
-		if done[m.version] {
+		if done[m.Version] {
 			continue
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil { // no arguments: simple protocol, several statements allowed
-			return fail("apply "+m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil { // no arguments: simple protocol, several statements allowed
+			return fail("apply "+m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return fail("record "+m.name, err)
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			return fail("record "+m.Name, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {

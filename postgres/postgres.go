@@ -35,6 +35,8 @@
 package postgres
 
 import (
+	"connectfed/internal/migration"
+
 	"context"
 	"errors"
 	"fmt"
@@ -126,7 +128,7 @@ func openWith(ctx context.Context, dsn, schema string, fsys fs.FS) (_ *DB, err e
 			return nil, err
 		}
 	}
-	ms, err := loadMigrations(fsys)
+	ms, err := migration.Load(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}

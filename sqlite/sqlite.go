@@ -11,6 +11,8 @@
 package sqlite
 
 import (
+	"connectfed/internal/migration"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -60,7 +62,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // openWith is Open with the migrations taken from fsys and a busy timeout
 // (tests add steps and shorten the wait).
 func openWith(ctx context.Context, path string, fsys fs.FS, busyTimeout time.Duration) (_ *DB, err error) {
-	ms, err := loadMigrations(fsys)
+	ms, err := migration.Load(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
