@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -113,6 +114,7 @@ type Main struct {
 	MaxConcurrent   string
 	Throttle        string
 	Seed            string
+	Pprof           string
 
 	maxInFlight int
 
@@ -153,6 +155,7 @@ func (m *Main) flagDefs() []flagDef {
 		{"master-key", "", "base64 32-byte key that seals secrets (default: <data-dir>/master.key, created on first start)", &m.MasterKey},
 		{"throttle", "", "emulate API quotas: off, or aws (Connect's documented 2 requests/s, burst 5, per account, region and operation); default off, or throttle.mode in --config", &m.Throttle},
 		{"seed", "", "YAML or JSON file declaring IAM users, roles, policies, instances and users to create at start where missing", &m.Seed},
+		{"pprof", "false", "serve Go's profiler at /debug/pprof/ (unauthenticated: for benchmarks, never on a shared network)", &m.Pprof},
 		{"tls-cert", "", "PEM certificate (chain) file: serve HTTPS", &m.TLSCert},
 		{"tls-key", "", "PEM private key file for --tls-cert", &m.TLSKey},
 		{"log-format", "text", "log format: text or json", &m.LogFormat},
@@ -193,6 +196,9 @@ func (m *Main) ParseFlags(args []string) error {
 		return fmt.Errorf("--max-concurrent-requests %q: want a positive number", m.MaxConcurrent)
 	}
 	m.maxInFlight = n
+	if m.Pprof != "true" && m.Pprof != "false" {
+		return fmt.Errorf("--pprof %q: want true or false", m.Pprof)
+	}
 	return nil
 }
 
@@ -445,6 +451,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", met.Registry.Handler())
+	if m.Pprof == "true" {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	}
 	(&web.Handler{
 		Fed: fed, Log: log, Now: m.Now, SecureCookies: tlsCfg != nil || strings.HasPrefix(m.PublicURL, "https://"),
 		Events: events,
