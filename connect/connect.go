@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"connectfed"
+	"connectfed/internal/ttlcache"
 )
 
 // Record kinds. Keys are "<account>/<region>/<instance>[/<id>]" so that an
@@ -41,6 +42,29 @@ const (
 type Service struct {
 	Store connectfed.Store
 	Now   func() time.Time
+
+	// Reads outside transactions are cached for at most
+	// ttlcache.DefaultTTL (500 ms); every write through this Service drops
+	// the caches, so this replica never serves its own stale data and other
+	// replicas' changes show within that bound.
+	instances ttlcache.Cache[string, connectfed.Instance]
+	users     ttlcache.Cache[string, connectfed.User] // by id
+	usernames ttlcache.Cache[string, connectfed.User] // by username
+}
+
+// update runs a write and drops the caches.
+func (s *Service) update(ctx context.Context, fn func(connectfed.Tx) error) error {
+	err := s.Store.Update(ctx, fn)
+	s.Invalidate()
+	return err
+}
+
+// Invalidate drops every cached read (after a write made outside this
+// Service, such as an account reset).
+func (s *Service) Invalidate() {
+	s.instances.Invalidate()
+	s.users.Invalidate()
+	s.usernames.Invalidate()
 }
 
 func (s *Service) now() time.Time {
@@ -135,7 +159,7 @@ func (s *Service) CreateInstance(ctx context.Context, sc Scope, in CreateInstanc
 	}
 	queue := connectfed.Queue{ID: connectfed.NewUUID(), Name: DefaultQueue, LastModified: now}
 	routing := connectfed.RoutingProfile{ID: connectfed.NewUUID(), Name: DefaultRoutingProfile, DefaultQueueID: queue.ID, LastModified: now}
-	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	err := s.update(ctx, func(tx connectfed.Tx) error {
 		if in.Alias != "" {
 			if err := tx.Create("instancealias", sc.prefix()+strings.ToLower(in.Alias), []byte(`"`+inst.ID+`"`)); err != nil {
 				if errors.Is(err, connectfed.ErrExists) {
@@ -169,6 +193,11 @@ func (s *Service) CreateInstance(ctx context.Context, sc Scope, in CreateInstanc
 
 // GetInstance returns an instance of the scope, or ResourceNotFoundException.
 func (s *Service) GetInstance(ctx context.Context, sc Scope, id string) (*connectfed.Instance, error) {
+	key := instanceKey(sc, id)
+	if inst, ok := s.instances.Get(key); ok {
+		return &inst, nil
+	}
+	gen := s.instances.Generation()
 	var inst connectfed.Instance
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
 		return getInstance(tx, sc, id, &inst)
@@ -176,6 +205,7 @@ func (s *Service) GetInstance(ctx context.Context, sc Scope, id string) (*connec
 	if err != nil {
 		return nil, err
 	}
+	s.instances.Put(key, inst, gen)
 	return &inst, nil
 }
 
@@ -227,7 +257,7 @@ func listPage[T any](tx connectfed.Tx, kind, prefix, after string, limit int) ([
 // It returns the instance as it was, so callers can revoke what hung on it.
 func (s *Service) DeleteInstance(ctx context.Context, sc Scope, id string) (*connectfed.Instance, error) {
 	var inst connectfed.Instance
-	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	err := s.update(ctx, func(tx connectfed.Tx) error {
 		if err := getInstance(tx, sc, id, &inst); err != nil {
 			return err
 		}

@@ -82,7 +82,7 @@ func (s *Service) CreateUsers(ctx context.Context, sc Scope, instanceID string, 
 		}
 		users[i] = u
 	}
-	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	err := s.update(ctx, func(tx connectfed.Tx) error {
 		var inst connectfed.Instance
 		if err := getInstance(tx, sc, instanceID, &inst); err != nil {
 			return err
@@ -198,6 +198,11 @@ func getUser(tx connectfed.Tx, sc Scope, instanceID, userID string, inst *connec
 // GetUser returns a user by id, or ResourceNotFoundException for an
 // unknown instance or user.
 func (s *Service) GetUser(ctx context.Context, sc Scope, instanceID, userID string) (*connectfed.User, error) {
+	key := childKey(sc, instanceID, userID)
+	if u, ok := s.users.Get(key); ok {
+		return &u, nil
+	}
+	gen := s.users.Generation()
 	var u connectfed.User
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
 		var inst connectfed.Instance
@@ -206,6 +211,7 @@ func (s *Service) GetUser(ctx context.Context, sc Scope, instanceID, userID stri
 	if err != nil {
 		return nil, err
 	}
+	s.users.Put(key, u, gen)
 	return &u, nil
 }
 
@@ -214,6 +220,13 @@ func (s *Service) GetUser(ctx context.Context, sc Scope, instanceID, userID stri
 // (unwrapped sentinel) when the instance has no such user, so the caller can
 // give the error its operation documents.
 func (s *Service) FindUser(ctx context.Context, sc Scope, instanceID, username string) (*connectfed.Instance, *connectfed.User, error) {
+	key := childKey(sc, instanceID, username)
+	if u, ok := s.usernames.Get(key); ok {
+		if inst, err := s.GetInstance(ctx, sc, instanceID); err == nil {
+			return inst, &u, nil
+		}
+	}
+	gen, igen := s.usernames.Generation(), s.instances.Generation()
 	var inst connectfed.Instance
 	var u connectfed.User
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
@@ -229,6 +242,8 @@ func (s *Service) FindUser(ctx context.Context, sc Scope, instanceID, username s
 	if err != nil {
 		return nil, nil, err
 	}
+	s.usernames.Put(key, u, gen)
+	s.instances.Put(instanceKey(sc, instanceID), inst, igen)
 	return &inst, &u, nil
 }
 
@@ -240,7 +255,7 @@ func (s *Service) ListUsers(ctx context.Context, sc Scope, instanceID, after str
 // DeleteUser deletes a user and frees its username.
 func (s *Service) DeleteUser(ctx context.Context, sc Scope, instanceID, userID string) (*connectfed.User, error) {
 	var u connectfed.User
-	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	err := s.update(ctx, func(tx connectfed.Tx) error {
 		var inst connectfed.Instance
 		if err := getUser(tx, sc, instanceID, userID, &inst, &u); err != nil {
 			return err
@@ -267,7 +282,7 @@ type UserChange struct {
 // UpdateUser applies one change to a user atomically.
 func (s *Service) UpdateUser(ctx context.Context, sc Scope, instanceID, userID string, ch UserChange) error {
 	now := s.now()
-	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	return s.update(ctx, func(tx connectfed.Tx) error {
 		var inst connectfed.Instance
 		var u connectfed.User
 		if err := getUser(tx, sc, instanceID, userID, &inst, &u); err != nil {

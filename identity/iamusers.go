@@ -80,7 +80,7 @@ func noSuchRole(name string) error {
 // case-insensitively, as in IAM.
 func (s *Service) CreateUser(ctx context.Context, accountID, name, path string) (*User, error) {
 	u := &User{AccountID: accountID, Name: name, ID: awsID("AIDA", 17), Path: path, Created: s.now()}
-	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	err := s.update(ctx, func(tx connectfed.Tx) error {
 		err := connectfed.CreateJSON(tx, kindUser, nameKey(accountID, name), u)
 		if errors.Is(err, connectfed.ErrExists) {
 			return iamErr(connectfed.ECONFLICT, "EntityAlreadyExists", "User with name %s already exists.", name)
@@ -128,7 +128,7 @@ func getUser(tx connectfed.Tx, accountID, name string, u *User) error {
 // DeleteUser deletes an IAM user that has no access keys and no policies
 // left (DeleteConflict otherwise, as in IAM).
 func (s *Service) DeleteUser(ctx context.Context, accountID, name string) error {
-	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	return s.update(ctx, func(tx connectfed.Tx) error {
 		var u User
 		if err := getUser(tx, accountID, name, &u); err != nil {
 			return err
@@ -156,7 +156,7 @@ func (s *Service) DeleteUser(ctx context.Context, accountID, name string) error 
 func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName string) (*AccessKey, string, error) {
 	secret := newSecret()
 	var key AccessKey
-	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	err := s.update(ctx, func(tx connectfed.Tx) error {
 		var u User
 		if err := getUser(tx, accountID, userName, &u); err != nil {
 			return err
@@ -186,7 +186,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName strin
 // so a CI job knows its keys in advance). An existing key of the same user
 // gets the new secret; a key id of another user is EntityAlreadyExists.
 func (s *Service) ImportAccessKey(ctx context.Context, accountID, userName, keyID, secret string) error {
-	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	return s.update(ctx, func(tx connectfed.Tx) error {
 		var u User
 		if err := getUser(tx, accountID, userName, &u); err != nil {
 			return err
@@ -244,7 +244,7 @@ func (s *Service) ListAccessKeys(ctx context.Context, accountID, userName string
 
 // DeleteAccessKey deletes one of a user's keys.
 func (s *Service) DeleteAccessKey(ctx context.Context, accountID, userName, keyID string) error {
-	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	return s.update(ctx, func(tx connectfed.Tx) error {
 		var u User
 		if err := getUser(tx, accountID, userName, &u); err != nil {
 			return err
@@ -267,7 +267,7 @@ func (s *Service) CreateRole(ctx context.Context, accountID, name, path, descrip
 	}
 	r := &Role{AccountID: accountID, Name: name, ID: awsID("AROA", 17), Path: path, Description: description,
 		TrustPolicy: trustPolicy, MaxSessionDuration: maxSession, Created: s.now()}
-	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	err := s.update(ctx, func(tx connectfed.Tx) error {
 		err := connectfed.CreateJSON(tx, kindRole, nameKey(accountID, name), r)
 		if errors.Is(err, connectfed.ErrExists) {
 			return iamErr(connectfed.ECONFLICT, "EntityAlreadyExists", "Role with name %s already exists.", name)
@@ -308,7 +308,7 @@ func getRole(tx connectfed.Tx, accountID, name string, r *Role) error {
 
 // DeleteRole deletes a role that has no inline policies left.
 func (s *Service) DeleteRole(ctx context.Context, accountID, name string) error {
-	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	return s.update(ctx, func(tx connectfed.Tx) error {
 		var r Role
 		if err := getRole(tx, accountID, name, &r); err != nil {
 			return err
@@ -340,7 +340,7 @@ func (s *Service) PutPolicy(ctx context.Context, accountID, owner, ownerName, po
 	if _, err := iam.ParseIdentityPolicy(document); err != nil {
 		return malformed(err)
 	}
-	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	return s.update(ctx, func(tx connectfed.Tx) error {
 		if err := getOwner(tx, accountID, owner, ownerName); err != nil {
 			return err
 		}
@@ -368,7 +368,7 @@ func getOwner(tx connectfed.Tx, accountID, owner, name string) error {
 
 // DeletePolicy removes an inline policy.
 func (s *Service) DeletePolicy(ctx context.Context, accountID, owner, ownerName, policyName string) error {
-	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	return s.update(ctx, func(tx connectfed.Tx) error {
 		if err := getOwner(tx, accountID, owner, ownerName); err != nil {
 			return err
 		}

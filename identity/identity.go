@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"connectfed"
+	"connectfed/iam"
+	"connectfed/internal/ttlcache"
 	"connectfed/seal"
 )
 
@@ -30,6 +32,26 @@ type Service struct {
 	Now    func() time.Time
 
 	cache policyCache
+	// creds and principalPolicies spare the hot path its store reads: a
+	// cached entry is at most ttlcache.DefaultTTL (500 ms) old, and any IAM write on this
+	// replica drops them all, so this replica never serves its own stale
+	// data and other replicas' changes show within cacheTTL.
+	creds             ttlcache.Cache[string, *Credential]
+	principalPolicies ttlcache.Cache[string, []*iam.Policy]
+}
+
+// update runs a write and drops the caches.
+func (s *Service) update(ctx context.Context, fn func(connectfed.Tx) error) error {
+	err := s.Store.Update(ctx, fn)
+	s.Invalidate()
+	return err
+}
+
+// Invalidate drops every cached credential and policy (after a write made
+// outside this Service, such as an account reset).
+func (s *Service) Invalidate() {
+	s.creds.Invalidate()
+	s.principalPolicies.Invalidate()
 }
 
 func (s *Service) now() time.Time {
@@ -57,7 +79,7 @@ type rootKeyRecord struct {
 // an error.
 func (s *Service) EnsureAccount(ctx context.Context, acct connectfed.Account, keys []RootKey) error {
 	now := s.now()
-	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	return s.update(ctx, func(tx connectfed.Tx) error {
 		var existing connectfed.Account
 		err := connectfed.GetJSON(tx, kindAccount, acct.ID, &existing)
 		switch {
@@ -105,7 +127,7 @@ func (s *Service) EnsureAccount(ctx context.Context, acct connectfed.Account, ke
 // RemoveRootKey deletes a root key (used when the development account is
 // switched off). A missing key is not an error.
 func (s *Service) RemoveRootKey(ctx context.Context, accessKeyID string) error {
-	return s.Store.Update(ctx, func(tx connectfed.Tx) error {
+	return s.update(ctx, func(tx connectfed.Tx) error {
 		err := tx.Delete(kindRootKey, accessKeyID)
 		if errors.Is(err, connectfed.ErrNotFound) {
 			return nil
@@ -125,12 +147,19 @@ type Credential struct {
 // Credential finds the credential for an access key id. It returns
 // (nil, nil) for an unknown key.
 func (s *Service) Credential(ctx context.Context, accessKeyID string) (*Credential, error) {
+	if c, ok := s.creds.Get(accessKeyID); ok {
+		return c, nil
+	}
+	gen := s.creds.Generation()
 	var cred *Credential
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
 		var err error
 		cred, err = s.lookup(tx, accessKeyID)
 		return err
 	})
+	if err == nil && cred != nil {
+		s.creds.Put(accessKeyID, cred, gen)
+	}
 	return cred, err
 }
 

@@ -172,7 +172,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 		SessionName: in.SessionName, Created: now, Expires: now.Add(time.Duration(in.DurationSeconds) * time.Second),
 		SealedSecret: s.Sealer.Seal(secret, "session/"+akid), SealedToken: s.Sealer.Seal(token, "sessiontoken/"+akid),
 	}
-	err = s.Store.Update(ctx, func(tx connectfed.Tx) error { return connectfed.CreateJSON(tx, kindSession, akid, sess) })
+	err = s.Store.Update(ctx, func(tx connectfed.Tx) error { return connectfed.CreateJSON(tx, kindSession, akid, sess) }) // a new key: nothing cached goes stale
 	if err != nil {
 		return nil, err
 	}
@@ -215,33 +215,9 @@ func principalContext(p *connectfed.Principal) map[string][]string {
 
 // evaluate runs the caller's identity policies for one action.
 func (s *Service) evaluate(ctx context.Context, p *connectfed.Principal, action, resource string, conditions map[string][]string) (iam.Decision, error) {
-	var docs []string
-	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
-		var prefix string
-		switch p.Type {
-		case connectfed.PrincipalUser:
-			prefix = policyPrefix(p.AccountID, "user", p.Name)
-		case connectfed.PrincipalAssumedRole:
-			prefix = policyPrefix(p.AccountID, "role", p.RoleName)
-		default:
-			return nil
-		}
-		entries, err := connectfed.ListJSONValues[policyRecord](tx, kindPolicy, prefix)
-		for _, e := range entries {
-			docs = append(docs, e.Document)
-		}
-		return err
-	})
+	policies, err := s.policiesOf(ctx, p)
 	if err != nil {
 		return iam.ImplicitDeny, err
-	}
-	policies := make([]*iam.Policy, 0, len(docs))
-	for _, d := range docs {
-		pol, err := s.identityPolicy(d)
-		if err != nil {
-			return iam.ImplicitDeny, err
-		}
-		policies = append(policies, pol)
 	}
 	reqCtx := principalContext(p)
 	for k, v := range conditions {
@@ -249,6 +225,45 @@ func (s *Service) evaluate(ctx context.Context, p *connectfed.Principal, action,
 	}
 	reqCtx["aws:CurrentTime"] = []string{s.now().Format(time.RFC3339)}
 	return iam.Evaluate(&iam.Request{Action: action, Resource: resource, Context: reqCtx}, policies...), nil
+}
+
+// policiesOf returns the parsed inline policies of a user or of an
+// assumed role's role.
+func (s *Service) policiesOf(ctx context.Context, p *connectfed.Principal) ([]*iam.Policy, error) {
+	var prefix string
+	switch p.Type {
+	case connectfed.PrincipalUser:
+		prefix = policyPrefix(p.AccountID, "user", p.Name)
+	case connectfed.PrincipalAssumedRole:
+		prefix = policyPrefix(p.AccountID, "role", p.RoleName)
+	default:
+		return nil, nil
+	}
+	if pols, ok := s.principalPolicies.Get(prefix); ok {
+		return pols, nil
+	}
+	gen := s.principalPolicies.Generation()
+	var docs []string
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
+		entries, err := connectfed.ListJSONValues[policyRecord](tx, kindPolicy, prefix)
+		for _, e := range entries {
+			docs = append(docs, e.Document)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	policies := make([]*iam.Policy, 0, len(docs))
+	for _, d := range docs {
+		pol, err := s.identityPolicy(d)
+		if err != nil {
+			return nil, err
+		}
+		policies = append(policies, pol)
+	}
+	s.principalPolicies.Put(prefix, policies, gen)
+	return policies, nil
 }
 
 func (s *Service) authorizeIAM(ctx context.Context, p *connectfed.Principal, action, resource string, conditions map[string][]string) error {

@@ -420,12 +420,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Throttle:    throttle,
 		Faults:      faults,
 		Reset: func(ctx context.Context, accountID string) error {
-			return store.Update(ctx, func(tx connectfed.Tx) error {
+			err := store.Update(ctx, func(tx connectfed.Tx) error {
 				if err := connect.ResetAccount(tx, accountID); err != nil {
 					return err
 				}
 				return identity.ResetAccount(tx, accountID)
 			})
+			connectSvc.Invalidate()
+			ids.Invalidate()
+			return err
 		},
 	})
 	mux := http.NewServeMux()

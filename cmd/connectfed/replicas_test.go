@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"connectfed/postgres/pgtest"
 )
@@ -134,6 +135,27 @@ func TestReplicas(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	t.Logf("deleted user's token refused on the other replica after %v", time.Until(deadline.Add(-time.Second)).Abs().Round(time.Millisecond))
+
+	// A key deleted on C stops working on A, which had it cached, within
+	// the caches' bound (500 ms, documented; the issue asks for a second).
+	appOnA := iam.NewFromConfig(f.config(f.appKey, f.appSecret, ""))
+	appOnA.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("agent-app")}) // warm A's credential cache
+	_, err = iam.NewFromConfig(c.awsConfig("test", "test", "")).DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{
+		UserName: aws.String("agent-app"), AccessKeyId: aws.String(f.appKey)})
+	must(t, err)
+	start := time.Now()
+	for {
+		_, err := appOnA.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("agent-app")})
+		if apiCode(err) == "InvalidClientTokenId" {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("A still accepts a key deleted on C after a second: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("deleted key refused on the other replica after %v", time.Since(start).Round(time.Millisecond))
 
 	// The database goes away: clean 503s and not-ready, no crash.
 	proxy.setDown(true)

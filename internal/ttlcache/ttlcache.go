@@ -1,0 +1,78 @@
+// Package ttlcache is a small read-through cache with a bound on staleness.
+// An entry is served for at most TTL after it was read from the store, and
+// Invalidate drops everything at once (a replica calls it on its own
+// writes, so it never serves its own stale data; other replicas' writes are
+// seen within TTL).
+package ttlcache
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultTTL and DefaultMax apply when TTL and Max are zero.
+const (
+	DefaultTTL = 500 * time.Millisecond
+	DefaultMax = 100_000
+)
+
+// Cache maps keys to values read at a known generation and time. The zero
+// value is ready to use with the defaults; a negative TTL disables it.
+type Cache[K comparable, V any] struct {
+	TTL time.Duration
+	Max int // entries; past it the cache starts over
+
+	mu  sync.RWMutex
+	m   map[K]entry[V]
+	gen atomic.Uint64
+}
+
+type entry[V any] struct {
+	v   V
+	at  time.Time
+	gen uint64
+}
+
+// Generation is read before a store read and passed to Put, so a value read
+// before an Invalidate is never cached as if it were read after.
+func (c *Cache[K, V]) Generation() uint64 { return c.gen.Load() }
+
+// Get returns a fresh value.
+func (c *Cache[K, V]) Get(k K) (V, bool) {
+	c.mu.RLock()
+	e, ok := c.m[k]
+	c.mu.RUnlock()
+	if !ok || e.gen != c.gen.Load() || time.Since(e.at) > c.ttl() {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+// Put caches a value read at generation gen (and now).
+func (c *Cache[K, V]) Put(k K, v V, gen uint64) {
+	if gen != c.gen.Load() || c.TTL < 0 {
+		return
+	}
+	max := c.Max
+	if max <= 0 {
+		max = DefaultMax
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= max {
+		c.m = map[K]entry[V]{}
+	}
+	c.m[k] = entry[V]{v: v, at: time.Now(), gen: gen}
+	c.mu.Unlock()
+}
+
+// Invalidate makes every cached value stale.
+func (c *Cache[K, V]) Invalidate() { c.gen.Add(1) }
+
+func (c *Cache[K, V]) ttl() time.Duration {
+	if c.TTL == 0 {
+		return DefaultTTL
+	}
+	return c.TTL
+}
