@@ -27,3 +27,7 @@ js-deps:
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzVerify -fuzztime=$(FUZZTIME) ./sigv4/
 	$(GO) test -run='^$$' -fuzz=FuzzParsePolicy -fuzztime=$(FUZZTIME) ./iam/
+	$(GO) test -run='^$$' -fuzz=FuzzDecodeJSON -fuzztime=$(FUZZTIME) ./awsapi/
+	$(GO) test -run='^$$' -fuzz=FuzzQueryParams -fuzztime=$(FUZZTIME) ./awsapi/
+	$(GO) test -run='^$$' -fuzz=FuzzMatchRest -fuzztime=$(FUZZTIME) ./awsapi/
+	$(GO) test -run='^$$' -fuzz=FuzzTokenDecode -fuzztime=$(FUZZTIME) ./federation/

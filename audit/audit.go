@@ -3,10 +3,13 @@
 // IAM and Connect write, with time, account, caller, target, source address
 // and request id, queryable by account and time range.
 //
-// Records are written in batches off the request path (at most FlushEvery
-// after the event), so issuing a token never waits for an audit fsync. A
+// Records are written in batches off the request path (at most FlushEvery,
+// 100 ms by default, after the event), so issuing a token never waits for an audit fsync. A
 // crash can lose the last unflushed batch: audit is evidence about what
-// happened, never the state clients were told about.
+// happened, never the state clients were told about. A batch is stored as
+// chunks of up to chunkSize records of one account, each under the key
+// "<account>/<time of its first record>/<sequence>", so a busy server
+// writes a few rows per flush rather than one per event.
 package audit
 
 import (
@@ -14,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,11 +41,19 @@ type Record struct {
 	seq       uint64
 }
 
-// key orders records by account, then time, then a per-process sequence
-// that keeps records of one instant distinct.
-func (r *Record) key() string {
-	return r.AccountID + "/" + r.Time.UTC().Format("20060102T150405.000000000Z") + "/" + fmt.Sprintf("%016x", r.seq) + "/" + r.RequestID
+const chunkSize = 256
+
+// chunkKey orders chunks by account, then the time of their first record,
+// then a per-process sequence that keeps chunks of one instant distinct.
+func chunkKey(first *Record) string {
+	return first.AccountID + "/" + timeKey(first.Time) + "/" + fmt.Sprintf("%016x", first.seq)
 }
+
+func timeKey(t time.Time) string { return t.UTC().Format("20060102T150405.000000000Z") }
+
+// maxChunkSpan bounds how far a chunk's records are from its first one, so
+// a query knows how far back to look for chunks overlapping its start.
+const maxChunkSpan = 10 * time.Second
 
 // Recorder batches records into the store.
 type Recorder struct {
@@ -50,7 +62,7 @@ type Recorder struct {
 	FlushEvery time.Duration
 
 	mu      sync.Mutex
-	pending []Record
+	pending []pendingRecord
 	seq     uint64
 	kick    chan struct{}
 	done    chan struct{}
@@ -60,7 +72,7 @@ type Recorder struct {
 // Start begins flushing in the background.
 func (r *Recorder) Start() {
 	if r.FlushEvery <= 0 {
-		r.FlushEvery = 200 * time.Millisecond
+		r.FlushEvery = 100 * time.Millisecond
 	}
 	r.kick = make(chan struct{}, 1)
 	r.done = make(chan struct{})
@@ -69,12 +81,25 @@ func (r *Recorder) Start() {
 	go r.loop(ctx)
 }
 
+// pendingRecord is a record already encoded when it was added, so a flush
+// is a cheap concatenation rather than a burst of encoding that would delay
+// requests.
+type pendingRecord struct {
+	rec  Record
+	json []byte
+}
+
 // maxPending bounds memory when the store is down: older records are
 // dropped (and the drop is logged) rather than growing without limit.
 const maxPending = 100_000
 
 // Add queues a record. It never blocks on the store.
 func (r *Recorder) Add(rec Record) {
+	b, err := json.Marshal(&rec)
+	if err != nil {
+		r.Log.Error("audit record not encodable", "err", err)
+		return
+	}
 	r.mu.Lock()
 	r.seq++
 	rec.seq = r.seq
@@ -82,7 +107,7 @@ func (r *Recorder) Add(rec Record) {
 		r.pending = r.pending[1:]
 		r.Log.Warn("audit backlog full: dropping the oldest record")
 	}
-	r.pending = append(r.pending, rec)
+	r.pending = append(r.pending, pendingRecord{rec, b})
 	n := len(r.pending)
 	r.mu.Unlock()
 	if n >= 1000 {
@@ -119,12 +144,17 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		return nil
 	}
 	err := r.Store.Update(ctx, func(tx connectfed.Tx) error {
-		for i := range batch {
-			b, err := json.Marshal(&batch[i])
-			if err != nil {
-				return err
+		for _, chunk := range chunks(batch) {
+			var b []byte
+			b = append(b, '[')
+			for i, p := range chunk {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, p.json...)
 			}
-			if err := tx.Create(kind, batch[i].key(), b); err != nil {
+			b = append(b, ']')
+			if err := tx.Create(kind, chunkKey(&chunk[0].rec), b); err != nil {
 				return err
 			}
 		}
@@ -139,6 +169,32 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	return err
 }
 
+// chunks groups a batch (in arrival order) by account into runs of at most
+// chunkSize records spanning at most maxChunkSpan.
+func chunks(batch []pendingRecord) [][]pendingRecord {
+	byAccount := map[string][]pendingRecord{}
+	var order []string
+	for _, p := range batch {
+		if _, ok := byAccount[p.rec.AccountID]; !ok {
+			order = append(order, p.rec.AccountID)
+		}
+		byAccount[p.rec.AccountID] = append(byAccount[p.rec.AccountID], p)
+	}
+	var out [][]pendingRecord
+	for _, acct := range order {
+		recs := byAccount[acct]
+		for len(recs) > 0 {
+			n := 1
+			for n < len(recs) && n < chunkSize && recs[n].rec.Time.Sub(recs[0].rec.Time) < maxChunkSpan {
+				n++
+			}
+			out = append(out, recs[:n])
+			recs = recs[n:]
+		}
+	}
+	return out
+}
+
 // Close flushes and stops.
 func (r *Recorder) Close() {
 	if r.stop != nil {
@@ -148,40 +204,77 @@ func (r *Recorder) Close() {
 }
 
 // Query returns up to limit records of an account with from <= time < to,
-// oldest first, after the cursor (a record key from a previous page); it
-// returns the cursor of the last record read.
-func Query(ctx context.Context, store connectfed.Store, accountID string, from, to time.Time, after string, limit int) ([]Record, string, error) {
+// oldest first (records are stored in arrival order, which is time order
+// within a replica), continuing after cursor (from a previous page; "" for
+// the first). It returns the cursor for the next page, "" when there is
+// none.
+func Query(ctx context.Context, store connectfed.Store, accountID string, from, to time.Time, cursor string, limit int) ([]Record, string, error) {
 	prefix := accountID + "/"
-	// The store's cursor is exclusive: start just after every key of the
-	// instant before from.
-	if start := prefix + from.Add(-time.Nanosecond).UTC().Format("20060102T150405.000000000Z") + "\xff"; after < start {
-		after = start
-	}
-	end := prefix + to.UTC().Format("20060102T150405.000000000Z")
-	var out []Record
-	last := ""
-	err := store.View(ctx, func(tx connectfed.Tx) error {
-		entries, err := tx.List(kind, prefix, after, limit)
-		if err != nil {
-			return err
+	// A chunk holding records at from may start up to maxChunkSpan earlier.
+	after := prefix + timeKey(from.Add(-maxChunkSpan-time.Nanosecond)) + "\xff"
+	skip := 0
+	if cursor != "" {
+		key, idx, ok := strings.Cut(cursor, "#")
+		n, err := strconv.Atoi(idx)
+		if !ok || err != nil || n < 0 || !strings.HasPrefix(key, prefix) {
+			return nil, "", connectfed.Errorf(connectfed.EINVALID, "malformed audit cursor")
 		}
-		for _, e := range entries {
-			if e.Key >= end {
-				break
-			}
-			var rec Record
-			if err := json.Unmarshal(e.Value, &rec); err != nil {
+		// Resume inside the chunk the last page ended in.
+		after, skip = predecessor(key), n
+	}
+	end := prefix + timeKey(to)
+	var out []Record
+	next := ""
+	err := store.View(ctx, func(tx connectfed.Tx) error {
+		for len(out) < limit {
+			entries, err := tx.List(kind, prefix, after, 16)
+			if err != nil {
 				return err
 			}
-			out = append(out, rec)
-			last = e.Key
+			if len(entries) == 0 {
+				return nil
+			}
+			for _, e := range entries {
+				if e.Key >= end {
+					return nil
+				}
+				var chunk []Record
+				if err := json.Unmarshal(e.Value, &chunk); err != nil {
+					return err
+				}
+				for i := skip; i < len(chunk); i++ {
+					r := chunk[i]
+					if r.Time.Before(from) || !r.Time.Before(to) {
+						continue
+					}
+					out = append(out, r)
+					if len(out) == limit {
+						// There may be no more; then the next page is empty.
+						next = e.Key + "#" + strconv.Itoa(i+1)
+						return nil
+					}
+				}
+				skip = 0
+				after = e.Key
+			}
 		}
 		return nil
 	})
-	if len(out) < limit {
-		last = ""
+	return out, next, err
+}
+
+// predecessor returns a key just below k that sorts after every key below
+// k, so a List "after" it starts at k itself.
+func predecessor(k string) string {
+	if k == "" {
+		return ""
 	}
-	return out, last, err
+	b := []byte(k)
+	if b[len(b)-1] == 0 {
+		return string(b[:len(b)-1])
+	}
+	b[len(b)-1]--
+	return string(b) + "\xff"
 }
 
 // FromAttrs builds a record from an event's slog-style attributes.

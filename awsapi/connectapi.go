@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"regexp"
+	"strings"
 
 	"connectfed"
 	"connectfed/connect"
@@ -62,8 +63,13 @@ func (s *Server) authorize(c *call, resource string, conditions map[string][]str
 	return s.cfg.Identity.Authorize(c.ctx, c.principal, "connect:"+c.op, resource, conditions)
 }
 
+// instanceARN is the ARN a call on an instance is authorized on: the ARN
+// the caller gave, or the ARN of the id in the caller's account and region.
 func (s *Server) instanceARN(c *call, instanceID string) string {
-	return "arn:aws:connect:" + c.scope.Region + ":" + c.scope.AccountID + ":instance/" + connect.ResolveInstanceID(c.scope, instanceID)
+	if strings.HasPrefix(instanceID, "arn:") {
+		return instanceID
+	}
+	return "arn:aws:connect:" + c.scope.Region + ":" + c.scope.AccountID + ":instance/" + instanceID
 }
 
 func instanceConditions(c *call, instanceID string) map[string][]string {

@@ -40,6 +40,15 @@ func splitPattern(p string) []string { return strings.Split(strings.TrimPrefix(p
 // under another method.
 func matchRest(routes []restRoute, method, escapedPath string) (*restRoute, []string, bool) {
 	segs := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
+	for _, sg := range segs {
+		// No route has an empty, "." or ".." segment; such a path names
+		// nothing (and a label must be percent-encoded to hold them).
+		if sg == "" || sg == "." || sg == ".." {
+			if escapedPath != "/" {
+				return nil, nil, false
+			}
+		}
+	}
 	pathMatched := false
 	for i := range routes {
 		rt := &routes[i]

@@ -1,12 +1,14 @@
 package awsapi
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"connectfed"
+	"connectfed/internal/strictjson"
 )
 
 // violations collects constraint failures so a request learns every
@@ -72,4 +74,17 @@ func (v *violations) err() error {
 	default:
 		return connectfed.TypedErrorf(connectfed.EINVALID, v.errType, "%d validation errors detected: %s", len(v.list), strings.Join(v.list, "; "))
 	}
+}
+
+// decodeJSON decodes a restJson1 request body strictly (see strictjson); a
+// refused body is SerializationException.
+func decodeJSON(body []byte, v any) error {
+	if err := strictjson.Decode(body, v); err != nil {
+		var se *strictjson.Error
+		if errors.As(err, &se) {
+			return connectfed.TypedErrorf(connectfed.EINVALID, "SerializationException", "%s", se.Message)
+		}
+		return err
+	}
+	return nil
 }

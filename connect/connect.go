@@ -97,18 +97,16 @@ func (s *Service) InstanceByAlias(ctx context.Context, sc Scope, alias string) (
 }
 
 // ResolveInstanceID accepts an instance id or an instance ARN of this scope
-// and returns the bare id. A foreign or malformed ARN resolves to an id that
-// cannot exist, so the caller sees ResourceNotFoundException, as for any
-// unknown instance.
+// and returns the bare id. Anything else (another account's or region's
+// ARN, a malformed one) comes back unchanged: no instance has such an id,
+// so the caller sees ResourceNotFoundException naming what it sent, as for
+// any unknown instance.
 func ResolveInstanceID(sc Scope, idOrARN string) string {
-	if !strings.HasPrefix(idOrARN, "arn:") {
-		return idOrARN
-	}
 	want := "arn:aws:connect:" + sc.Region + ":" + sc.AccountID + ":instance/"
 	if rest, ok := strings.CutPrefix(idOrARN, want); ok && rest != "" && !strings.Contains(rest, "/") {
 		return rest
 	}
-	return "\x00foreign"
+	return idOrARN
 }
 
 func notFound(format string, args ...any) error {

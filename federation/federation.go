@@ -15,7 +15,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -118,22 +117,21 @@ func (s *Service) encode(c *Claims) string {
 	var nonce [16]byte
 	rand.Read(nonce[:])
 	b = append(b, nonce[:]...)
-	m := hmac.New(sha256.New, k.key)
-	m.Write(b)
-	b = m.Sum(b)
+	b = k.mac(b, b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // Token failures. They are distinct for logs and tests; clients are told
 // only that the token is not valid.
 var (
-	ErrMalformed = errors.New("token is malformed")
-	ErrSignature = errors.New("token signature does not verify")
-	ErrExpired   = errors.New("token has expired")
-	ErrRevoked   = errors.New("token has been revoked")
-	ErrWrongKind = errors.New("token is of the wrong kind")
-	ErrNoUser    = errors.New("the token's user or instance no longer exists")
-	ErrReused    = errors.New("refresh token was already used; its family is revoked")
+	ErrMalformed     = errors.New("token is malformed")
+	ErrSignature     = errors.New("token signature does not verify")
+	ErrExpired       = errors.New("token has expired")
+	ErrRevoked       = errors.New("token has been revoked")
+	ErrWrongKind     = errors.New("token is of the wrong kind")
+	ErrNoUser        = errors.New("the token's user or instance no longer exists")
+	ErrReused        = errors.New("refresh token was already used; its family is revoked")
+	ErrWrongInstance = errors.New("token is for another instance")
 )
 
 // decode checks a token's form and MAC and returns its claims. It does not
@@ -153,9 +151,8 @@ func (s *Service) decode(ctx context.Context, tok string) (*Claims, error) {
 	if k == nil {
 		return nil, ErrSignature
 	}
-	m := hmac.New(sha256.New, k.key)
-	m.Write(body)
-	if !hmac.Equal(m.Sum(nil), mac) {
+	var sum [32]byte
+	if !hmac.Equal(k.mac(sum[:0], body), mac) {
 		return nil, ErrSignature
 	}
 	c := &Claims{Kind: b[1]}

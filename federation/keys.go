@@ -2,11 +2,14 @@ package federation
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"sort"
 	"sync"
 	"time"
@@ -24,6 +27,20 @@ type signingKey struct {
 	Created time.Time `json:"created"`
 	key     []byte
 	idBytes [8]byte
+	macs    sync.Pool // of hash.Hash: HMAC-SHA256 states under key, reused
+}
+
+// mac appends HMAC-SHA256(key, msg) to dst.
+func (k *signingKey) mac(dst, msg []byte) []byte {
+	h, _ := k.macs.Get().(hash.Hash)
+	if h == nil {
+		h = hmac.New(sha256.New, k.key)
+	}
+	h.Reset()
+	h.Write(msg)
+	dst = h.Sum(dst)
+	k.macs.Put(h)
+	return dst
 }
 
 type keyRecord struct {

@@ -46,16 +46,20 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// SignIn exchanges an access token for a browser session that lasts no
-// longer than the token. Each access token starts at most one session: the
-// sign-in URL carries the token, so a copy left in a history or a log
-// cannot open a second session.
-func (s *Service) SignIn(ctx context.Context, accessToken string) (string, *WebSession, *Identity, error) {
+// SignIn exchanges an access token for a browser session on the instance
+// whose sign-in page was opened, lasting no longer than the token. Each
+// access token starts at most one session: the sign-in URL carries the
+// token, so a copy left in a history or a log cannot open a second
+// session. A token for another instance is refused without being used up.
+func (s *Service) SignIn(ctx context.Context, accessToken, instanceID string) (string, *WebSession, *Identity, error) {
 	id, err := s.Validate(ctx, accessToken, KindAccess)
 	if err != nil {
 		return "", nil, nil, err
 	}
 	c := id.Claims
+	if c.InstanceID != instanceID {
+		return "", nil, nil, ErrWrongInstance
+	}
 	sid := randomToken()
 	ws := &WebSession{
 		AccountID: c.AccountID, Region: c.Region, InstanceID: c.InstanceID, UserID: c.UserID, Family: c.FamilyID(),

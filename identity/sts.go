@@ -134,13 +134,6 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 	if role.ARN() != in.RoleARN {
 		return nil, denied // same name, different path or case
 	}
-	if caller.Type == connectfed.PrincipalAssumedRole && in.DurationSeconds > roleChainLimit {
-		return nil, iamErr(connectfed.EINVALID, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
-	}
-	if in.DurationSeconds > role.MaxSessionDuration {
-		return nil, iamErr(connectfed.EINVALID, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-	}
-
 	trust, err := s.trustPolicy(role.TrustPolicy)
 	if err != nil {
 		return nil, err
@@ -162,6 +155,13 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 	}
 	if idDecision != iam.Allow && !(roleAcct == caller.AccountID && iam.NamesPrincipal(trust, trustReq)) {
 		return nil, denied
+	}
+	// Only a caller allowed to assume the role learns its session limits.
+	if caller.Type == connectfed.PrincipalAssumedRole && in.DurationSeconds > roleChainLimit {
+		return nil, iamErr(connectfed.EINVALID, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	if in.DurationSeconds > role.MaxSessionDuration {
+		return nil, iamErr(connectfed.EINVALID, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 
 	now := s.now()

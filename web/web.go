@@ -5,6 +5,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"connectfed/federation"
+	"connectfed/internal/strictjson"
 )
 
 //go:embed templates/*.html
@@ -90,6 +92,8 @@ func (h *Handler) tokenFailure(w http.ResponseWriter, r *http.Request, err error
 		msg = "The sign-in token has been revoked."
 	case errors.Is(err, federation.ErrSignInUsed):
 		status, msg = http.StatusForbidden, "This sign-in link has already been used. Each federation token signs in one browser; get a new token to sign in again."
+	case errors.Is(err, federation.ErrWrongInstance):
+		msg = "The sign-in token is for another instance."
 	case errors.Is(err, federation.ErrMalformed), errors.Is(err, federation.ErrSignature), errors.Is(err, federation.ErrWrongKind):
 	default:
 		h.Log.Error("sign-in failed", "err", err)
@@ -112,7 +116,7 @@ func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var creds struct{ AccessToken string }
-	if err := json.Unmarshal([]byte(r.PostForm.Get("credentials")), &creds); err != nil || creds.AccessToken == "" {
+	if err := strictjson.Decode([]byte(r.PostForm.Get("credentials")), &creds); err != nil || creds.AccessToken == "" {
 		h.render(w, http.StatusBadRequest, "message.html", message{Title: "Sign-in failed",
 			Message: "The form must carry credentials: the JSON Credentials object that GetFederationToken returned.", Class: "error"})
 		return
@@ -121,13 +125,7 @@ func (h *Handler) signInForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, token, destination string) {
-	sid, ws, id, err := h.Fed.SignIn(r.Context(), token)
-	if err == nil && id.Instance.ID != r.PathValue("instance") {
-		// A token for another instance does not sign in here; end the
-		// session just made so nothing lingers.
-		h.Fed.SignOut(r.Context(), sid)
-		err = federation.ErrMalformed
-	}
+	sid, ws, _, err := h.Fed.SignIn(r.Context(), token, r.PathValue("instance"))
 	if err != nil {
 		h.tokenFailure(w, r, err)
 		return
@@ -245,8 +243,12 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeJSONError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "The request body is too large.")
 		return false
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if len(bytes.TrimSpace(b)) == 0 {
 		writeJSONError(w, http.StatusBadRequest, "SerializationException", "The request body must be a JSON object.")
+		return false
+	}
+	if err := strictjson.Decode(b, v); err != nil {
+		writeJSONError(w, http.StatusBadRequest, "SerializationException", err.Error())
 		return false
 	}
 	return true

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -177,22 +178,39 @@ func sortStrings(s []string) {
 	}
 }
 
-// firstDiff describes where two dumps part.
+// firstDiff lists the rows (decoded where they are text) that only one of
+// two dumps has.
 func firstDiff(a, b string) string {
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := 0; i < len(al) || i < len(bl); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
+	count := func(s string) map[string]int {
+		m := map[string]int{}
+		for _, l := range strings.Split(s, "\n") {
+			m[l]++
 		}
-		if i < len(bl) {
-			y = bl[i]
+		return m
+	}
+	am, bm := count(a), count(b)
+	var out strings.Builder
+	show := func(tag, l string) {
+		var parts []string
+		for _, p := range strings.Split(l, "|") {
+			if d, err := hex.DecodeString(p); err == nil {
+				p = string(d)
+			}
+			parts = append(parts, p)
 		}
-		if x != y {
-			return fmt.Sprintf("line %d:\n before: %.300s\n after:  %.300s", i+1, x, y)
+		fmt.Fprintf(&out, "\n  %s %.400s", tag, strings.Join(parts, " | "))
+	}
+	for _, l := range strings.Split(a, "\n") {
+		if am[l] > bm[l] {
+			show("only before:", l)
 		}
 	}
-	return "no difference"
+	for _, l := range strings.Split(b, "\n") {
+		if bm[l] > am[l] {
+			show("only after: ", l)
+		}
+	}
+	return out.String()
 }
 
 // sessionCreds retrieves the static credentials of an SDK config.
@@ -240,8 +258,6 @@ type hostileCase struct {
 	// own answer: no shape).
 	kind    string
 	errType string
-	// bug, when set, is a known server bug: the case is skipped with it.
-	bug string
 }
 
 func (c hostileCase) check(t *testing.T, r hxResp) {
@@ -331,7 +347,9 @@ func TestHostileInput(t *testing.T) {
 
 	now := time.Now
 	sign := func(method, path string, body []byte) func() *http.Request {
-		return func() *http.Request { return hxSign(t, srv, hxRoot, method, path, "connect", "us-east-1", body, nil, now()) }
+		return func() *http.Request {
+			return hxSign(t, srv, hxRoot, method, path, "connect", "us-east-1", body, nil, now())
+		}
 	}
 	signJSON := func(method, path, body string) func() *http.Request { return sign(method, path, []byte(body)) }
 	signAs := func(cr hxCreds, method, path, service string, body []byte) func() *http.Request {
@@ -454,7 +472,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "extra segment", req: sign("GET", "/instance/"+inst+"/extra", nil), status: 404, kind: "rest", errType: "UnknownOperationException"},
 		{name: "route prefix only", req: sign("GET", "/users-summary", nil), status: 404, kind: "rest", errType: "UnknownOperationException"},
 		{name: "unknown connectfed path", req: sign("POST", "/connectfed/token", nil), status: 404, kind: "rest", errType: "UnknownOperationException"},
-		{name: "empty label", req: sign("GET", "/instance/", nil), status: 400, kind: "rest", errType: "InvalidRequestException"},
+		{name: "empty label", req: sign("GET", "/instance/", nil), status: 404, kind: "rest", errType: "UnknownOperationException"},
 		{name: "unsigned unknown path", req: plain("GET", "/no/such/thing", "", ""), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
 
 		// Path traversal and odd encodings.
@@ -468,6 +486,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "encoded NUL inside id", req: sign("GET", "/instance/"+inst+"%00", nil), status: 404, kind: "rest", errType: "ResourceNotFoundException"},
 		{name: "encoded backslashes", req: sign("GET", "/instance/..%5C..%5Cx", nil), status: 404, kind: "rest", errType: "ResourceNotFoundException"},
 		{name: "double slash", req: sign("GET", "//instance", nil), status: 404, kind: "rest", errType: "UnknownOperationException"},
+		{name: "dot segment", req: sign("GET", "/instance/./"+inst, nil), status: 404, kind: "rest", errType: "UnknownOperationException"},
 		{name: "raw backslash path", raw: rawReq("GET /instance\\..\\users HTTP/1.1", ""), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
 		{name: "raw absolute-form target", raw: rawReq("GET http://evil.example/instance HTTP/1.1", ""), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
 		{name: "raw dot-dot path unsigned", raw: rawReq("GET /connect/../connectfed/token/validate HTTP/1.1", ""), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
@@ -483,8 +502,9 @@ func TestHostileInput(t *testing.T) {
 		{name: "invalid UTF-8 instance label", req: sign("GET", "/instance/%FF", nil), status: 400, kind: "rest", errType: "InvalidRequestException"},
 		{name: "invalid UTF-8 user label", req: sign("DELETE", "/users/"+inst+"/%C3%28", nil), status: 400, kind: "rest", errType: "InvalidParameterException"},
 		{name: "raw invalid UTF-8 in target", raw: rawReq("GET /instance/\xff\xfe HTTP/1.1", ""), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
-		{name: "foreign instance ARN", req: sign("GET", "/instance/"+url.PathEscape("arn:aws:connect:us-east-1:"+otherAccount+":instance/"+inst), nil), status: 404, kind: "rest", errType: "ResourceNotFoundException"},
-		{name: "ARN with extra path", req: sign("GET", "/instance/"+url.PathEscape("arn:aws:connect:us-east-1:000000000000:instance/"+inst+"/agent/"+uid), nil), status: 404, kind: "rest", errType: "ResourceNotFoundException"},
+		// Authorized on the ARN given, as on AWS: root has no rights on another account's resources.
+		{name: "foreign instance ARN", req: sign("GET", "/instance/"+url.PathEscape("arn:aws:connect:us-east-1:"+otherAccount+":instance/"+inst), nil), status: 403, kind: "rest", errType: "AccessDeniedException"},
+		{name: "ARN with extra path", req: sign("GET", "/instance/"+url.PathEscape("arn:aws:connect:us-east-1:000000000000:instance/"+inst+"/x"), nil), status: 404, kind: "rest", errType: "ResourceNotFoundException"},
 
 		// Query parameters of Connect operations.
 		{name: "garbage nextToken", req: sign("GET", "/instance?nextToken=garbage", nil), status: 400, kind: "rest", errType: "InvalidRequestException"},
@@ -504,7 +524,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "invalid chunk size", raw: rawReq("PUT /instance HTTP/1.1\r\nTransfer-Encoding: chunked", "zz\r\n{}\r\n0\r\n\r\n"), status: 400, kind: "rest", errType: "SerializationException"},
 		{name: "more body than declared", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 2", "{}GARBAGE / HTTP/1.1\r\n\r\n"), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
 		{name: "two different Content-Lengths", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3", "{} "), status: 400, kind: "plain"},
-		{name: "Content-Length and chunked", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked", "2\r\n{}\r\n0\r\n\r\n"), status: 400, kind: "plain"},
+		{name: "Content-Length and chunked", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked", "2\r\n{}\r\n0\r\n\r\n"), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
 		{name: "negative Content-Length", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: -1", ""), status: 400, kind: "plain"},
 		{name: "overflowing Content-Length", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 99999999999999999999999", ""), status: 400, kind: "plain"},
 		{name: "garbage request line", raw: "GARBAGE\r\n\r\n", status: 400, kind: "plain"},
@@ -577,12 +597,18 @@ func TestHostileInput(t *testing.T) {
 			return hxSign(t, srv, hxRoot, "POST", "/?Action=CreateUser&Version=2010-05-08&UserName=url-user", "iam", "us-east-1", nil, form, now())
 		}, status: 400, kind: "query", errType: "MissingAction"},
 		{name: "query: GET write without a name", req: signAs(hxRoot, "GET", "/?Action=CreateUser&Version=2010-05-08", "iam", nil), status: 400, kind: "query", errType: "ValidationError"},
-		{name: "query: GET with malformed encoding", req: signAs(hxRoot, "GET", "/?Action=GetUser&Version=2010-05-08&UserName=%zz", "iam", nil), status: 400, kind: "query", errType: "MalformedQueryString"},
+		{name: "query: GET with malformed encoding", req: func() *http.Request {
+			// The SDK's signer would re-encode the query (dropping the bad
+			// pair), so this one is signed by hand.
+			return hxSignLiteralQuery(t, srv, hxRoot, "Action=GetUser&Version=2010-05-08&UserName=%zz", "Action=GetUser&UserName=%25zz&Version=2010-05-08", "iam", now())
+		}, status: 400, kind: "query", errType: "MalformedQueryString"},
+		{name: "query: GET with a repeated parameter", req: signAs(hxRoot, "GET", "/?Action=GetUser&Version=2010-05-08&UserName=agent-app&UserName=other", "iam", nil), status: 400, kind: "query", errType: "MalformedQueryString"},
+		{name: "query: GET with repeated Action", req: signAs(hxRoot, "GET", "/?Action=GetCallerIdentity&Action=AssumeRole&Version=2011-06-15", "sts", nil), status: 400, kind: "query", errType: "MalformedQueryString"},
 		{name: "query: invalid UTF-8 name", req: signQuery("iam", "Action=CreateUser&Version=2010-05-08&UserName=%FF%FE"), status: 400, kind: "query", errType: "ValidationError"},
 		{name: "query: name with a slash", req: signQuery("iam", "Action=CreateUser&Version=2010-05-08&UserName=a%2Fb"), status: 400, kind: "query", errType: "ValidationError"},
 		{name: "query: name 65 chars", req: signQuery("iam", "Action=CreateRole&Version=2010-05-08&RoleName="+strings.Repeat("r", 65)+"&AssumeRolePolicyDocument=%7B%7D"), status: 400, kind: "query", errType: "ValidationError"},
 		{name: "query: role with a malformed policy", req: signQuery("iam", "Action=CreateRole&Version=2010-05-08&RoleName=Bad&AssumeRolePolicyDocument=%7Bnot+json"), status: 400, kind: "query", errType: "MalformedPolicyDocument"},
-		{name: "query: put a policy on an unknown user", req: signQuery("iam", "Action=PutUserPolicy&Version=2010-05-08&UserName=nobody&PolicyName=p&PolicyDocument=%7B%7D"), status: 404, kind: "query", errType: "NoSuchEntity"},
+		{name: "query: put a policy on an unknown user", req: signQuery("iam", "Action=PutUserPolicy&Version=2010-05-08&UserName=nobody&PolicyName=p&PolicyDocument="+url.QueryEscape(federatePolicy("*"))), status: 404, kind: "query", errType: "NoSuchEntity"},
 		{name: "query: AssumeRole bad duration", req: func() *http.Request {
 			return hxSign(t, srv, appKey, "POST", "/", "sts", "us-east-1", []byte("Action=AssumeRole&Version=2011-06-15&RoleArn="+url.QueryEscape(f.roleARN)+"&RoleSessionName=alice&DurationSeconds=forever"), form, now())
 		}, status: 400, kind: "query", errType: "ValidationError"},
@@ -596,7 +622,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "query: unsigned", req: plain("POST", "/", "application/x-www-form-urlencoded", "Action=CreateUser&Version=2010-05-08&UserName=x"), status: 403, kind: "query", errType: "MissingAuthenticationToken"},
 
 		// Headers.
-		{name: "oversized headers", req: mutate(sign("GET", "/instance", nil), func(r *http.Request) { r.Header.Set("X-Big", strings.Repeat("h", 70<<10)) }), status: 431, kind: "plain"},
+		{name: "oversized headers", req: mutate(sign("GET", "/instance", nil), func(r *http.Request) { r.Header.Set("X-Big", strings.Repeat("h", 128<<10)) }), status: 431, kind: "plain"},
 		{name: "many headers", req: mutate(plain("GET", "/instance", "", ""), func(r *http.Request) {
 			for i := 0; i < 5000; i++ {
 				r.Header.Set(fmt.Sprintf("X-H%d", i), "0123456789")
@@ -627,8 +653,11 @@ func TestHostileInput(t *testing.T) {
 			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "/eu-west-1/", "/us-east-1/", 1))
 			return r
 		}, status: 403, kind: "rest", errType: "InvalidSignatureException"},
-		{name: "region that is not one", req: func() *http.Request {
+		{name: "region with slashes", req: func() *http.Request {
 			return hxSign(t, srv, hxRoot, "GET", "/instance", "connect", "../../etc", nil, nil, now())
+		}, status: 400, kind: "rest", errType: "IncompleteSignatureException"},
+		{name: "region that is not one", req: func() *http.Request {
+			return hxSign(t, srv, hxRoot, "GET", "/instance", "connect", "US_EAST_1", nil, nil, now())
 		}, status: 403, kind: "rest", errType: "InvalidSignatureException"},
 		{name: "signed for s3", req: signAs(hxRoot, "GET", "/instance", "s3", nil), status: 403, kind: "rest", errType: "InvalidSignatureException"},
 		{name: "signed for sts on a Connect path", req: signAs(hxRoot, "GET", "/instance", "sts", nil), status: 400, kind: "query", errType: "MissingAction"},
@@ -694,14 +723,11 @@ func TestHostileInput(t *testing.T) {
 		{name: "refresh: access token", req: plain("POST", "/connectfed/token/refresh", "application/json", `{"RefreshToken":"`+access+`"}`), status: 401, kind: "tokenjson", errType: "InvalidTokenException"},
 		{name: "refresh: flipped byte", req: plain("POST", "/connectfed/token/refresh", "application/json", `{"RefreshToken":"`+flipMiddle(refresh)+`"}`), status: 401, kind: "tokenjson", errType: "InvalidTokenException"},
 		{name: "refresh: body over 16 KiB", req: plain("POST", "/connectfed/token/refresh", "application/json", `{"RefreshToken":"`+strings.Repeat("r", 20<<10)+`"}`), status: 413, kind: "tokenjson", errType: "RequestEntityTooLargeException"},
-		{name: "refresh: invalid UTF-8", req: plain("POST", "/connectfed/token/refresh", "application/json", "{\"RefreshToken\":\"\xff\xfe\"}"), status: 400, kind: "tokenjson", errType: "SerializationException",
-			//bug: "the token endpoints decode with plain encoding/json: invalid UTF-8 becomes U+FFFD and the request is answered 401 InvalidTokenException instead of 400 SerializationException"
-		},
-		{name: "refresh: duplicate keys", req: plain("POST", "/connectfed/token/refresh", "application/json", `{"RefreshToken":"garbage","RefreshToken":"`+flipMiddle(refresh)+`"}`), status: 400, kind: "tokenjson", errType: "SerializationException",
-			//bug: "the token endpoints accept duplicate JSON keys (the last one wins) where the API refuses them with SerializationException"
-		},
+		{name: "refresh: invalid UTF-8", req: plain("POST", "/connectfed/token/refresh", "application/json", "{\"RefreshToken\":\"\xff\xfe\"}"), status: 400, kind: "tokenjson", errType: "SerializationException"},
+		{name: "refresh: duplicate keys", req: plain("POST", "/connectfed/token/refresh", "application/json", `{"RefreshToken":"garbage","RefreshToken":"`+flipMiddle(refresh)+`"}`), status: 400, kind: "tokenjson", errType: "SerializationException"},
 		{name: "validate: garbage JSON", req: plain("POST", "/connectfed/token/validate", "application/json", `{{{`), status: 400, kind: "tokenjson", errType: "SerializationException"},
 		{name: "validate: empty body", req: plain("POST", "/connectfed/token/validate", "application/json", ``), status: 400, kind: "tokenjson", errType: "SerializationException"},
+		{name: "validate: duplicate keys", req: plain("POST", "/connectfed/token/validate", "application/json", `{"AccessToken":"`+access+`","AccessToken":"garbage"}`), status: 400, kind: "tokenjson", errType: "SerializationException"},
 		{name: "validate: garbage token", req: plain("POST", "/connectfed/token/validate", "application/json", `{"AccessToken":"garbage"}`), status: 200, kind: "inactive"},
 		{name: "validate: 10 KB token", req: plain("POST", "/connectfed/token/validate", "application/json", `{"AccessToken":"`+tenK+`"}`), status: 200, kind: "inactive"},
 		{name: "validate: refresh token", req: plain("POST", "/connectfed/token/validate", "application/json", `{"AccessToken":"`+refresh+`"}`), status: 200, kind: "inactive"},
@@ -738,15 +764,12 @@ func TestHostileInput(t *testing.T) {
 		{name: "agent page: 200-char cookie", req: withCookie("GET", "/connect/"+inst+"/agent", "connectfed_session="+strings.Repeat("s", 200)), status: 401, kind: "html"},
 		{name: "agent page: access token as cookie", req: withCookie("GET", "/connect/"+inst+"/agent", "connectfed_session="+access), status: 401, kind: "html"},
 		{name: "sign-out: garbage cookie", req: withCookie("POST", "/connect/"+inst+"/auth/sign-out", "connectfed_session=garbage"), status: 200, kind: "html"},
-		{name: "cookie over the header limit", req: withCookie("GET", "/connect/"+inst+"/agent", "connectfed_session="+strings.Repeat("s", 70<<10)), status: 431, kind: "plain"},
+		{name: "cookie over the header limit", req: withCookie("GET", "/connect/"+inst+"/agent", "connectfed_session="+strings.Repeat("s", 128<<10)), status: 431, kind: "plain"},
 		{name: "metrics: POST", req: plain("POST", "/metrics", "", ""), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
 	}
 
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.bug != "" {
-				t.Skip("BUG: " + c.bug)
-			}
 			var r hxResp
 			if c.raw != "" {
 				r = hxRaw(t, srv, c.raw, c.halfClose)
@@ -762,17 +785,6 @@ func TestHostileInput(t *testing.T) {
 	if resp, err := http.Get(srv.url + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz after the table: %v %v", resp, err)
 	}
-	// The skipped (bug) cases run here too, only to keep the store
-	// comparison honest: they must not write either.
-	for _, c := range cases {
-		if c.bug != "" {
-			if c.raw != "" {
-				hxRaw(t, srv, c.raw, c.halfClose)
-			} else {
-				hxDo(t, c.req())
-			}
-		}
-	}
 	srv.stop()
 	if !sqliteStore {
 		t.Log("store comparison skipped: it reads the SQLite file")
@@ -781,6 +793,34 @@ func TestHostileInput(t *testing.T) {
 	if after := storeDump(t, dir); after != before {
 		t.Errorf("the hostile requests changed the store: %s", firstDiff(before, after))
 	}
+}
+
+// hxSignLiteralQuery signs a GET / whose query is sent exactly as given
+// (the SDK's signer would re-encode it). canonicalQuery is the query as
+// the server canonicalizes it.
+func hxSignLiteralQuery(t *testing.T, srv *server, cr hxCreds, rawQuery, canonicalQuery, service string, at time.Time) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest("GET", srv.url+"/?"+rawQuery, nil)
+	must(t, err)
+	req.URL.RawQuery = rawQuery
+	at = at.UTC()
+	amzDate := at.Format("20060102T150405Z")
+	day := at.Format("20060102")
+	req.Header.Set("X-Amz-Date", amzDate)
+	host := strings.TrimPrefix(srv.url, "http://")
+	empty := sha256.Sum256(nil)
+	canonical := "GET\n/\n" + canonicalQuery + "\nhost:" + host + "\nx-amz-date:" + amzDate + "\n\nhost;x-amz-date\n" + hex.EncodeToString(empty[:])
+	scope := day + "/us-east-1/" + service + "/aws4_request"
+	sum := sha256.Sum256([]byte(canonical))
+	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(sum[:])
+	key := []byte("AWS4" + cr.secret)
+	for _, part := range []string{day, "us-east-1", service, "aws4_request", toSign} {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(part))
+		key = m.Sum(nil)
+	}
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+cr.key+"/"+scope+", SignedHeaders=host;x-amz-date, Signature="+hex.EncodeToString(key))
+	return req
 }
 
 // flipMiddle changes one base64url character in the middle of a token.
@@ -808,7 +848,7 @@ func TestSignInAtAnotherInstanceDoesNotBurnTheToken(t *testing.T) {
 	}
 	r = hxDo(t, mustReq(t, "GET", f.srv.url+"/connect/"+f.instanceID+"/auth/sign-in?token="+access))
 	if r.status != http.StatusSeeOther {
-		t.Skip("BUG: a sign-in refused at another instance's path (401) still records the access token as used, so its own sign-in then gets 403: status " + fmt.Sprint(r.status))
+		t.Fatalf("the token's own sign-in after a refused one elsewhere: %d, want 303", r.status)
 	}
 }
 

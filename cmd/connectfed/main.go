@@ -126,6 +126,7 @@ type Main struct {
 	store    connectfed.Store
 	keys     *federation.KeyRing
 	audit    *audit.Recorder
+	logBuf   *logBuffer
 	stopBG   context.CancelFunc
 	bgDone   chan struct{}
 	listener net.Listener
@@ -208,13 +209,18 @@ func (m *Main) logger() (*slog.Logger, error) {
 		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", m.LogLevel)
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	m.logBuf = newLogBuffer(m.Stderr)
+	var h slog.Handler
 	switch m.LogFormat {
 	case "text":
-		return slog.New(slog.NewTextHandler(m.Stderr, opts)), nil
+		h = slog.NewTextHandler(m.logBuf, opts)
 	case "json":
-		return slog.New(slog.NewJSONHandler(m.Stderr, opts)), nil
+		h = slog.NewJSONHandler(m.logBuf, opts)
+	default:
+		m.logBuf.Close()
+		return nil, fmt.Errorf("--log-format %q: want text or json", m.LogFormat)
 	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", m.LogFormat)
+	return slog.New(flushOnWarn{h, m.logBuf}), nil
 }
 
 // isLoopback reports whether a listen address only accepts local
@@ -239,6 +245,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	m.log = log
+	defer func() {
+		if err != nil {
+			m.logBuf.Close()
+		}
+	}()
 	var fileCfg FileConfig
 	if m.Config != "" {
 		c, err := LoadConfig(m.Config)
@@ -401,8 +412,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		case "sign-in", "sign-out":
 			met.SignIns.Inc(event)
 		}
-		if !strings.HasPrefix(event, "token-") && !strings.HasPrefix(event, "sign-") && !strings.HasPrefix(event, "refresh-") {
-			return // API writes: the access log already has the request
+		if event == "token-issued" || !strings.HasPrefix(event, "token-") && !strings.HasPrefix(event, "sign-") && !strings.HasPrefix(event, "refresh-") {
+			return // the access log line of the request (and the audit trail) already say it
 		}
 		log.Log(ctx, level, "federation event", append([]any{"event", event}, attrs...)...)
 	}
@@ -466,7 +477,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}).Register(mux)
 	mux.Handle("/", api)
 	m.http = &http.Server{
-		Handler:           mux,
+		Handler:           rootHandler(mux, api),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -480,6 +491,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.stopBG, m.bgDone = stop, make(chan struct{})
 	go m.maintain(bg)
 	log.Info("connectfed ready", "version", Version(), "listen", ln.Addr().String(), "public_url", m.PublicURL, "data_dir", m.DataDir)
+	m.logBuf.Flush() // the ready line is what scripts wait for
 	return nil
 }
 
@@ -534,6 +546,23 @@ func (m *Main) throttler(tc ThrottleConfig) (*awsapi.Throttler, error) {
 	return &awsapi.Throttler{Rates: rates, Now: m.Now}, nil
 }
 
+// rootHandler sends paths that are not in clean form ("//", "." or ".."
+// segments) straight to the AWS API handler, which answers them as AWS
+// does, with an authentication error or UnknownOperationException; the mux
+// would answer them with a redirect to the cleaned path, before any
+// authentication and without a request id.
+func rootHandler(mux *http.ServeMux, api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.EscapedPath()
+		if strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
+			strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") || !strings.HasPrefix(p, "/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
 // keyRotation is how often the token signing key is replaced.
 const keyRotation = 24 * time.Hour
 
@@ -582,6 +611,9 @@ func (m *Main) Close() error {
 		if err := m.store.Close(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if m.logBuf != nil {
+		m.logBuf.Close()
 	}
 	return errors.Join(errs...)
 }
