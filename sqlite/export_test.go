@@ -33,3 +33,33 @@ func Pragma(ctx context.Context, db *DB, reader bool, name string) (string, erro
 
 // Successor exposes the prefix upper bound for a table test.
 var Successor = successor
+
+// GroupCommitStats reports how many COMMITs of Updates the writer has run
+// (one fsync each), how many Updates they carried, and the most in one.
+func GroupCommitStats(db *DB) (commits, updates, largest int64) {
+	return db.commits.Load(), db.committed.Load(), db.largest.Load()
+}
+
+// Queued reports how many Updates wait for the writer.
+func Queued(db *DB) int {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return len(db.queue)
+}
+
+// FailCommits makes every later COMMIT fail with whatever f returns (when
+// not nil), after the batch's fns have run; nil restores normal commits.
+func FailCommits(db *DB, f func() error) {
+	if f == nil {
+		db.failCommit.Store(nil)
+		return
+	}
+	db.failCommit.Store(&f)
+}
+
+// Closing reports whether Close has stopped the queue.
+func Closing(db *DB) bool {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.stopping
+}

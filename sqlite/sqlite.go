@@ -3,11 +3,13 @@
 //
 // Durability: the database runs in WAL mode with synchronous=FULL, so the WAL
 // is fsynced before COMMIT returns and an Update that returned nil survives
-// kill -9, and power loss on storage that honours fsync. Updates go through a pool of exactly one connection
-// and begin with BEGIN IMMEDIATE, so they are serialized (no lost updates, no
-// write skew) and never fail half way for want of the write lock. Views use a
-// separate pool of query_only connections; in WAL mode they read a snapshot
-// and neither wait for nor block the writer.
+// kill -9, and power loss on storage that honours fsync. Updates go through a
+// pool of exactly one connection and begin with BEGIN IMMEDIATE, so they are
+// serialized (no lost updates, no write skew) and never fail half way for want
+// of the write lock. Concurrent Updates share a transaction, each fn in its
+// own savepoint, and so share the COMMIT and its fsync (group commit; see
+// group.go). Views use a separate pool of query_only connections; in WAL mode
+// they read a snapshot and neither wait for nor block the writer.
 package sqlite
 
 import (
@@ -22,6 +24,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +48,22 @@ type DB struct {
 	wStmts [numStmts]*sql.Stmt
 	rStmts [numStmts]*sql.Stmt // only readStmts are set
 	closed atomic.Bool
+
+	// Group commit (group.go): an Update runs alone when the writer
+	// connection is free, else queues a request, and the writer goroutine
+	// runs the queue in batches. mu guards queue, busy and stopping.
+	mu         sync.Mutex
+	queue      []*request
+	busy       bool          // a transaction (a batch or an updateAlone) holds the writer connection
+	stopping   bool          // Close has begun: no more requests
+	wake       chan struct{} // capacity 1: the writer should look at queue, busy and stopping again
+	writerDone chan struct{} // closed when the writer goroutine has exited
+
+	commits   atomic.Int64 // COMMITs run for Updates: one WAL fsync each
+	committed atomic.Int64 // Updates those COMMITs carried
+	largest   atomic.Int64 // most Updates in one COMMIT
+
+	failCommit atomic.Pointer[func() error] // tests: a non-nil error fails a COMMIT
 }
 
 var _ connectfed.Store = (*DB)(nil)
@@ -70,7 +89,7 @@ func openWith(ctx context.Context, path string, fsys fs.FS, busyTimeout time.Dur
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db := &DB{path: abs}
+	db := &DB{path: abs, wake: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			db.Close()
@@ -128,6 +147,8 @@ func openWith(ctx context.Context, path string, fsys fs.FS, busyTimeout time.Dur
 			return nil, dbError("prepare", err)
 		}
 	}
+	db.writerDone = make(chan struct{})
+	go db.writeLoop()
 	return db, nil
 }
 
@@ -161,10 +182,20 @@ func (db *DB) checkPragmas(ctx context.Context) error {
 }
 
 // Close closes both pools; a second call does nothing. Update, View and Check
-// on a closed DB return an error matching connectfed.ErrUnavailable.
+// on a closed DB return an error matching connectfed.ErrUnavailable. Close
+// waits for the transaction in progress to end; Updates still queued behind
+// it fail with that error, their fns never run. It must not be called from
+// inside an Update's fn.
 func (db *DB) Close() error {
 	if db.closed.Swap(true) {
 		return nil
+	}
+	db.mu.Lock()
+	db.stopping = true
+	db.mu.Unlock()
+	if db.writerDone != nil {
+		db.signal()
+		<-db.writerDone // after the transaction in progress, if any
 	}
 	var errs []error
 	for _, st := range append(db.rStmts[:], db.wStmts[:]...) {
@@ -202,15 +233,20 @@ func (db *DB) View(ctx context.Context, fn func(connectfed.Tx) error) error {
 		return dbError("begin view", err)
 	}
 	defer stx.Rollback() // a read transaction has nothing to commit
-	return fn(&tx{ctx: ctx, tx: stx, readOnly: true, pool: &db.rStmts})
+	t := &tx{ctx: ctx, sctx: ctx, tx: stx, readOnly: true, pool: &db.rStmts}
+	t.bound = &t.own
+	defer t.done.Store(true)
+	return fn(t)
 }
 
-// Update runs fn in a write transaction. When the database stays busy (another
-// process holds the write lock past busy_timeout) it tries again, up to
-// maxAttempts times in all, then returns an error matching
-// connectfed.ErrUnavailable. fn must not call Update on the same DB: the
-// writer is one connection, so the inner call would wait for the outer one
-// until ctx ends.
+// Update runs fn in a write transaction, usually shared with concurrent
+// Updates (each fn in its own savepoint, one COMMIT for all; see group.go for
+// what happens when ctx ends or the COMMIT fails). fn runs in the calling
+// goroutine. When the database stays busy (another process holds the write
+// lock past busy_timeout) it tries again, up to maxAttempts times in all,
+// then returns an error matching connectfed.ErrUnavailable. fn must not call
+// Update on the same DB: the writer is one connection, so the inner call
+// would wait for the outer one until ctx ends.
 func (db *DB) Update(ctx context.Context, fn func(connectfed.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := db.update(ctx, fn)
@@ -223,29 +259,6 @@ func (db *DB) Update(ctx context.Context, fn func(connectfed.Tx) error) error {
 		case <-time.After(time.Duration(attempt) * 10 * time.Millisecond):
 		}
 	}
-}
-
-func (db *DB) update(ctx context.Context, fn func(connectfed.Tx) error) error {
-	if db.closed.Load() {
-		return errClosed
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	stx, err := db.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock)
-	if err != nil {
-		return dbError("begin update", err)
-	}
-	// After a Commit this is a no-op (sql.ErrTxDone); otherwise fn failed or
-	// panicked and nothing it wrote may be kept.
-	defer stx.Rollback()
-	if err := fn(&tx{ctx: ctx, tx: stx, pool: &db.wStmts}); err != nil {
-		return err // as fn returned it; Tx methods already wrapped driver errors
-	}
-	if err := stx.Commit(); err != nil {
-		return dbError("commit", err)
-	}
-	return nil
 }
 
 // Check runs SQLite's integrity_check and quick_check and returns an error

@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -389,12 +391,15 @@ func TestDriverErrorCode(t *testing.T) {
 const (
 	helperEnv     = "CONNECTFED_SQLITE_HELPER_DB"
 	roundEnv      = "CONNECTFED_SQLITE_HELPER_ROUND"
-	helperWorkers = 4
+	helperWorkers = 16 // enough concurrent Updates that they share COMMITs
+	statsPrefix   = "#commits "
 )
 
 // TestHelperProcess is not a test: TestKillDurability runs the test binary
 // again with helperEnv set, and this writes until it is killed, printing each
-// key once its Update has returned nil.
+// key once its Update has returned nil. Every few milliseconds it also prints
+// a statsPrefix line with the group-commit counters (COMMITs, Updates they
+// carried, largest batch), so the parent can tell batches really formed.
 func TestHelperProcess(t *testing.T) {
 	path := os.Getenv(helperEnv)
 	if path == "" {
@@ -408,6 +413,14 @@ func TestHelperProcess(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	go func() {
+		for range time.Tick(5 * time.Millisecond) {
+			commits, updates, largest := sqlite.GroupCommitStats(db)
+			mu.Lock()
+			fmt.Fprintf(os.Stdout, "%s%d %d %d\n", statsPrefix, commits, updates, largest)
+			mu.Unlock()
+		}
+	}()
 	for w := range helperWorkers {
 		wg.Go(func() {
 			for i := 0; ; i++ {
@@ -445,12 +458,15 @@ func TestKillDurability(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "db.sqlite")
 	acked := map[string]bool{}
+	var largestBatch int64
 	for round := range 3 {
-		keys := runAndKill(t, path, round)
+		keys, stats := runAndKill(t, path, round)
 		for _, k := range keys {
 			acked[k] = true
 		}
-		t.Logf("round %d: %d acknowledged Updates before SIGKILL", round, len(keys))
+		largestBatch = max(largestBatch, stats[2])
+		t.Logf("round %d: %d acknowledged Updates before SIGKILL; last counters: %d COMMITs carried %d Updates, at most %d in one",
+			round, len(keys), stats[0], stats[1], stats[2])
 		if len(keys) == 0 {
 			t.Fatalf("round %d: the helper acknowledged nothing", round)
 		}
@@ -508,11 +524,15 @@ func TestKillDurability(t *testing.T) {
 			t.Fatalf("round %d: counter = %d, want %d (one increment per stored key, all in the same transactions)", round, counter, len(present))
 		}
 	}
+	if largestBatch < 2 {
+		t.Fatalf("no COMMIT carried more than %d Update: the helper's %d writers never formed a batch, so group commit went untested", largestBatch, helperWorkers)
+	}
 }
 
 // runAndKill starts the helper on path, lets it commit for a while, SIGKILLs
-// it and returns every key it acknowledged.
-func runAndKill(t *testing.T, path string, round int) []string {
+// it and returns every key it acknowledged and the last group-commit counters
+// it printed.
+func runAndKill(t *testing.T, path string, round int) (_ []string, stats [3]int64) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), helperEnv+"="+path, roundEnv+"="+strconv.Itoa(round))
@@ -539,7 +559,15 @@ func runAndKill(t *testing.T, path string, round int) []string {
 				}
 				return
 			}
-			lines <- strings.TrimSuffix(line, "\n")
+			line = strings.TrimSuffix(line, "\n")
+			if rest, ok := strings.CutPrefix(line, statsPrefix); ok {
+				var st [3]int64
+				if _, err := fmt.Sscan(rest, &st[0], &st[1], &st[2]); err == nil {
+					stats = st // read by the caller only after readDone
+				}
+				continue
+			}
+			lines <- line
 		}
 	}()
 	// Kill once it has made real progress, at a moment not tied to a commit.
@@ -550,7 +578,7 @@ wait:
 		select {
 		case l := <-lines:
 			keys = append(keys, l)
-			if len(keys) >= 150+50*round {
+			if len(keys) >= 600+300*round {
 				break wait
 			}
 		case <-deadline:
@@ -566,6 +594,7 @@ wait:
 	for l := range lines {
 		keys = append(keys, l)
 	}
+	<-readDone
 	err = cmd.Wait()
 	if len(keys) == 0 {
 		t.Fatalf("helper printed nothing (exit %v): %s", err, stderr.String())
@@ -575,7 +604,7 @@ wait:
 			t.Fatalf("helper printed %q, not an acknowledged key (stderr: %s)", k, stderr.String())
 		}
 	}
-	return keys
+	return keys, stats
 }
 
 // --- benchmarks ----------------------------------------------------------
@@ -611,6 +640,36 @@ func BenchmarkUpdate(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
 		})
 	}
+}
+
+// BenchmarkUpdateParallel measures durable Updates (one Create each) from
+// about 32 goroutines at once: the load under which commits can share an
+// fsync.
+func BenchmarkUpdateParallel(b *testing.B) {
+	db, _ := openTemp(b)
+	value := []byte(`{"id":"00000000-0000-0000-0000-000000000000","name":"benchmark user","created":"2031-07-09T23:59:58.123456789Z"}`)
+	ctx := context.Background()
+	var next atomic.Int64
+	b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	commits0, updates0, _ := sqlite.GroupCommitStats(db)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			key := "user/" + strconv.FormatInt(next.Add(1), 10)
+			if err := db.Update(ctx, func(tx connectfed.Tx) error { return tx.Create("user", key, value) }); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+	// One COMMIT is one fsync of the WAL (synchronous=FULL).
+	commits, updates, largest := sqlite.GroupCommitStats(db)
+	if n := updates - updates0; n > 0 {
+		b.ReportMetric(float64(commits-commits0)/float64(n), "fsyncs/update")
+	}
+	b.ReportMetric(float64(largest), "max-batch")
 }
 
 // BenchmarkGet measures a point read: alone in its own View (what a request

@@ -5,27 +5,85 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
+
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"connectfed"
 )
 
-// tx implements connectfed.Tx on one database/sql transaction. Like the
-// transaction it stands for, it is used by one goroutine at a time.
+// tx implements connectfed.Tx on one database/sql transaction: a View's own,
+// or one fn's turn (between SAVEPOINT and RELEASE) in a batch of Updates.
+// Like the transaction it stands for, it is used by one goroutine at a time.
 type tx struct {
-	ctx      context.Context
+	ctx context.Context // the caller's
+	// sctx is what statements run with: ctx in a View, where an interrupted
+	// read harms no one; in an Update one that never ends, because
+	// interrupting a write makes SQLite roll back the whole transaction,
+	// other callers' fns with it. An Update checks ctx before each
+	// statement instead.
+	sctx     context.Context
 	tx       *sql.Tx
 	readOnly bool
 	pool     *[numStmts]*sql.Stmt // statements prepared on the pool tx runs on
-	bound    [numStmts]*sql.Stmt  // the same, bound to tx, made on first use
+	bound    *[numStmts]*sql.Stmt // the same, bound to tx, made on first use
+	own      [numStmts]*sql.Stmt  // bound's storage in a View; a batch has its own
+	done     atomic.Bool          // fn has returned: the Tx is no longer usable
+	// poison (Update only) is the first statement error after which the
+	// transaction may no longer be open; no further statement runs.
+	poison error
 }
 
-// fail wraps a driver error. When the transaction's context has ended, the
-// driver reports an interrupted statement; the context's error says why.
+var errTxDone = errors.New("sqlite: Tx used after its View or Update fn returned")
+
+// check is called before every method: it refuses a Tx whose fn has
+// returned, and in an Update one whose ctx has ended or whose transaction
+// may have been rolled back under it.
+func (t *tx) check() error {
+	if t.done.Load() {
+		return errTxDone
+	}
+	if t.readOnly {
+		return nil
+	}
+	if t.poison != nil {
+		return fmt.Errorf("sqlite: transaction unusable after an earlier error: %w", t.poison)
+	}
+	if err := t.ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: update: %w", err)
+	}
+	return nil
+}
+
+// fail wraps a driver error. When a View's context has ended, the driver
+// reports an interrupted statement; the context's error says why. In an
+// Update, an error that may have ended the whole transaction poisons the Tx
+// (see statementLevel).
 func (t *tx) fail(op string, err error) error {
-	if cerr := t.ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+	if !t.readOnly && t.poison == nil && !statementLevel(err) {
+		t.poison = dbError(op, err)
+	}
+	if cerr := t.ctx.Err(); cerr != nil && t.readOnly && !errors.Is(err, cerr) {
 		return fmt.Errorf("sqlite: %s: %w (%v)", op, cerr, err)
 	}
 	return dbError(op, err)
+}
+
+// statementLevel reports an error after which SQLite has undone just the
+// failing statement and the transaction is still open: a constraint or an
+// argument refused. After the others (I/O error, disk full, out of memory,
+// interrupt, busy, anything not from SQLite) SQLite may have rolled back the
+// whole transaction, and a further statement would run in autocommit mode.
+func statementLevel(err error) bool {
+	code, ok := sqliteCode(err)
+	if !ok {
+		return false
+	}
+	switch code & 0xff {
+	case sqlite3.SQLITE_CONSTRAINT, sqlite3.SQLITE_TOOBIG, sqlite3.SQLITE_MISMATCH, sqlite3.SQLITE_RANGE:
+		return true
+	}
+	return false
 }
 
 // stmt returns statement i bound to the transaction. The pool's prepared
@@ -35,7 +93,7 @@ func (t *tx) stmt(i int) *sql.Stmt {
 	if s := t.bound[i]; s != nil {
 		return s
 	}
-	s := t.tx.StmtContext(t.ctx, t.pool[i])
+	s := t.tx.StmtContext(t.sctx, t.pool[i])
 	t.bound[i] = s
 	return s
 }
@@ -56,6 +114,9 @@ const (
 	sListRangeExcl
 	sDeleteFrom
 	sDeleteRange
+	sSavepoint  // group commit: one per fn of a batch
+	sRelease    // the fn's writes join the batch
+	sRollbackTo // the fn's writes are undone (followed by sRelease)
 	numStmts
 )
 
@@ -74,6 +135,9 @@ var queries = [numStmts]string{
 	sListRangeExcl: qListRangeExcl,
 	sDeleteFrom:    qDeleteFrom,
 	sDeleteRange:   qDeleteRange,
+	sSavepoint:     `SAVEPOINT fn`,
+	sRelease:       `RELEASE fn`,
+	sRollbackTo:    `ROLLBACK TO fn`,
 }
 
 const (
@@ -99,8 +163,11 @@ const (
 )
 
 func (t *tx) Get(kind, key string) ([]byte, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
 	var v []byte
-	err := t.stmt(sGet).QueryRowContext(t.ctx, kind, key).Scan(&v)
+	err := t.stmt(sGet).QueryRowContext(t.sctx, kind, key).Scan(&v)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, connectfed.ErrNotFound
@@ -117,7 +184,10 @@ func (t *tx) Create(kind, key string, value []byte) error {
 	if t.readOnly {
 		return errReadOnly
 	}
-	if _, err := t.stmt(sCreate).ExecContext(t.ctx, kind, key, blob(value)); err != nil {
+	if err := t.check(); err != nil {
+		return err
+	}
+	if _, err := t.stmt(sCreate).ExecContext(t.sctx, kind, key, blob(value)); err != nil {
 		if isConstraintKey(err) {
 			return connectfed.ErrExists
 		}
@@ -130,7 +200,10 @@ func (t *tx) Put(kind, key string, value []byte) error {
 	if t.readOnly {
 		return errReadOnly
 	}
-	res, err := t.stmt(sPut).ExecContext(t.ctx, blob(value), kind, key)
+	if err := t.check(); err != nil {
+		return err
+	}
+	res, err := t.stmt(sPut).ExecContext(t.sctx, blob(value), kind, key)
 	if err != nil {
 		return t.fail("put", err)
 	}
@@ -141,7 +214,10 @@ func (t *tx) Delete(kind, key string) error {
 	if t.readOnly {
 		return errReadOnly
 	}
-	res, err := t.stmt(sDelete).ExecContext(t.ctx, kind, key)
+	if err := t.check(); err != nil {
+		return err
+	}
+	res, err := t.stmt(sDelete).ExecContext(t.sctx, kind, key)
 	if err != nil {
 		return t.fail("delete", err)
 	}
@@ -152,6 +228,9 @@ func (t *tx) List(kind, prefix, after string, limit int) ([]connectfed.Entry, er
 	// Lower bound: the prefix itself, or the cursor when it lies at or past
 	// the prefix. after == "" means "from the start", not "after the empty
 	// key", so the empty key stays listable.
+	if err := t.check(); err != nil {
+		return nil, err
+	}
 	lo, excl := prefix, false
 	if after != "" && after >= prefix {
 		lo, excl = after, true
@@ -164,13 +243,13 @@ func (t *tx) List(kind, prefix, after string, limit int) ([]connectfed.Entry, er
 	var err error
 	switch {
 	case bounded && excl:
-		rows, err = t.stmt(sListRangeExcl).QueryContext(t.ctx, kind, lo, hi, limit)
+		rows, err = t.stmt(sListRangeExcl).QueryContext(t.sctx, kind, lo, hi, limit)
 	case bounded:
-		rows, err = t.stmt(sListRangeIncl).QueryContext(t.ctx, kind, lo, hi, limit)
+		rows, err = t.stmt(sListRangeIncl).QueryContext(t.sctx, kind, lo, hi, limit)
 	case excl:
-		rows, err = t.stmt(sListFromExcl).QueryContext(t.ctx, kind, lo, limit)
+		rows, err = t.stmt(sListFromExcl).QueryContext(t.sctx, kind, lo, limit)
 	default:
-		rows, err = t.stmt(sListFromIncl).QueryContext(t.ctx, kind, lo, limit)
+		rows, err = t.stmt(sListFromIncl).QueryContext(t.sctx, kind, lo, limit)
 	}
 	if err != nil {
 		return nil, t.fail("list", err)
@@ -204,12 +283,15 @@ func (t *tx) DeletePrefix(kind, prefix string) (int, error) {
 	if t.readOnly {
 		return 0, errReadOnly
 	}
+	if err := t.check(); err != nil {
+		return 0, err
+	}
 	var res sql.Result
 	var err error
 	if hi, bounded := successor(prefix); bounded {
-		res, err = t.stmt(sDeleteRange).ExecContext(t.ctx, kind, prefix, hi)
+		res, err = t.stmt(sDeleteRange).ExecContext(t.sctx, kind, prefix, hi)
 	} else {
-		res, err = t.stmt(sDeleteFrom).ExecContext(t.ctx, kind, prefix)
+		res, err = t.stmt(sDeleteFrom).ExecContext(t.sctx, kind, prefix)
 	}
 	if err != nil {
 		return 0, t.fail("delete prefix", err)
