@@ -31,7 +31,7 @@ func TestRefusesDefaultKeysOffLoopback(t *testing.T) {
 	must(t, m.Run(context.Background()))
 	defer m.Close()
 	srv := &server{t: t, url: "http://" + strings.Replace(m.Addr(), "0.0.0.0", "127.0.0.1", 1)}
-	if _, err := startedCaller(srv, "test", "test"); apiCode(err) != "UnrecognizedClientException" {
+	if _, err := startedCaller(srv, "test", "test"); apiCode(err) != "InvalidClientTokenId" {
 		t.Errorf("development keys with the account off: %v", err)
 	}
 	if _, err := startedCaller(srv, "AKIAEXAMPLEROOT00001", "a-secret-of-enough-length"); err != nil {
