@@ -7,6 +7,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -206,7 +207,7 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	ws, _, err := h.session(r)
 	if err == nil {
-		if r.PostFormValue("csrf") != ws.CSRF {
+		if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(ws.CSRF)) != 1 {
 			h.render(w, http.StatusForbidden, "message.html", message{Title: "Sign-out refused", Message: "The sign-out form is stale. Reload the page and try again.", Class: "error"})
 			return
 		}
