@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"errors"
+	"time"
 
 	"connectfed"
 )
@@ -42,23 +43,28 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 	tok := s.cfg.Federation.Issue(inst, u)
 	s.cfg.Events(c.ctx, "token-issued", "request_id", c.id, "account", inst.AccountID, "instance", inst.ID, "user", u.ID,
 		"family", tok.Family, "caller", p.ARN, "source", c.r.RemoteAddr)
-	type credentials struct {
-		AccessToken            string
-		AccessTokenExpiration  epoch
-		RefreshToken           string
-		RefreshTokenExpiration epoch
-	}
-	return struct {
-		Credentials credentials
-		SignInUrl   string
-		UserArn     string
-		UserId      string
-	}{
-		Credentials: credentials{tok.AccessToken, epoch(tok.AccessExpires), tok.RefreshToken, epoch(tok.RefreshExpires)},
-		SignInUrl:   s.cfg.Federation.SignInURL(inst.ID, tok.AccessToken),
-		UserArn:     u.ARN(),
-		UserId:      u.ID,
-	}, nil
+	// Encoded by hand: this is the hot path, and the shape is fixed.
+	b := make([]byte, 0, 1200)
+	b = append(b, `{"Credentials":{"AccessToken":`...)
+	b = appendJSONString(b, tok.AccessToken)
+	b = append(b, `,"AccessTokenExpiration":`...)
+	b, _ = appendEpoch(b, tok.AccessExpires)
+	b = append(b, `,"RefreshToken":`...)
+	b = appendJSONString(b, tok.RefreshToken)
+	b = append(b, `,"RefreshTokenExpiration":`...)
+	b, _ = appendEpoch(b, tok.RefreshExpires)
+	b = append(b, `},"SignInUrl":`...)
+	b = appendJSONString(b, s.cfg.Federation.SignInURL(inst.ID, tok.AccessToken))
+	b = append(b, `,"UserArn":`...)
+	b = appendJSONString(b, u.ARN())
+	b = append(b, `,"UserId":`...)
+	b = appendJSONString(b, u.ID)
+	return rawJSON(append(b, '}')), nil
+}
+
+func appendEpoch(b []byte, t time.Time) ([]byte, error) {
+	e, err := epoch(t).MarshalJSON()
+	return append(b, e...), err
 }
 
 // revokeFederationToken is connectfed's own operation (signed for service

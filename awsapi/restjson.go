@@ -95,6 +95,9 @@ func writeRestError(c *call, we wireError) {
 	c.w.Write(b)
 }
 
+// rawJSON is a response body already encoded (on hot paths).
+type rawJSON []byte
+
 func writeRestJSON(c *call, v any) {
 	h := c.w.Header()
 	h.Set("Content-Type", "application/json")
@@ -103,9 +106,12 @@ func writeRestJSON(c *call, v any) {
 		c.w.WriteHeader(http.StatusOK)
 		return
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // our own response types always encode
+	b, ok := v.(rawJSON)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			panic(err) // our own response types always encode
+		}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	c.w.WriteHeader(http.StatusOK)
@@ -131,4 +137,40 @@ func queryInt(c *call, name string, def, min, max int, v *violations) int {
 		v.add(name, raw, false, "Member must have value less than or equal to "+strconv.Itoa(max))
 	}
 	return n
+}
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it (quotes, backslashes, control characters, and <, >, & for
+// HTML safety).
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 { // non-ASCII (U+2028, invalid UTF-8...): encoding/json's rules
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c == '\b':
+			b = append(b, '\\', 'b')
+		case c == '\f':
+			b = append(b, '\\', 'f')
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }

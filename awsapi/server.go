@@ -164,30 +164,27 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	c.body = body
 
-	info, err := sigv4.Scope(r)
+	// Verify parses the credential scope once; only a failure needs it
+	// read again, to answer in the right protocol.
+	res, err := s.verifier.Verify(c.ctx, r, body)
 	if err != nil {
+		if info, serr := sigv4.Scope(r); serr == nil {
+			c.service = info.Service
+			proto = protocolOf(info.Service, proto)
+		}
 		s.writeError(c, proto, err)
 		return
 	}
-	c.service = info.Service
-	switch info.Service {
-	case "connect":
-		proto = protoRestJSON
-	case "sts", "iam":
-		proto = protoQuery
-	default:
+	c.service = res.Service
+	proto = protocolOf(res.Service, proto)
+	switch {
+	case res.Service != "connect" && res.Service != "sts" && res.Service != "iam":
 		s.writeError(c, proto, &sigv4.Error{Kind: sigv4.KindSignatureMismatch,
 			Message: "Credential should be scoped to correct service: 'connect', 'sts' or 'iam'."})
 		return
-	}
-	if !regionRE.MatchString(info.Region) {
+	case !regionRE.MatchString(res.Region):
 		s.writeError(c, proto, &sigv4.Error{Kind: sigv4.KindSignatureMismatch,
 			Message: "Credential should be scoped to a valid region."})
-		return
-	}
-	res, err := s.verifier.Verify(c.ctx, r, body)
-	if err != nil {
-		s.writeError(c, proto, err)
 		return
 	}
 	c.principal = res.Credential.Principal.(*connectfed.Principal)
@@ -201,6 +198,17 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 }
 
 type protocol int
+
+// protocolOf is the protocol a service speaks (guess for unknown ones).
+func protocolOf(service string, guess protocol) protocol {
+	switch service {
+	case "connect":
+		return protoRestJSON
+	case "sts", "iam":
+		return protoQuery
+	}
+	return guess
+}
 
 const (
 	protoRestJSON protocol = iota
@@ -262,17 +270,16 @@ func (s *Server) logCall(c *call) {
 	if c.w.status == 0 {
 		c.w.status = http.StatusOK
 	}
-	attrs := []any{
-		"request_id", c.id, "service", c.service, "op", c.op,
-		"status", c.w.status, "latency_ms", float64(s.cfg.Now().Sub(c.start).Microseconds()) / 1000,
-	}
+	attrs := make([]slog.Attr, 0, 9)
+	attrs = append(attrs, slog.String("request_id", c.id), slog.String("service", c.service), slog.String("op", c.op),
+		slog.Int("status", c.w.status), slog.Float64("latency_ms", float64(s.cfg.Now().Sub(c.start).Microseconds())/1000))
 	if c.principal != nil {
-		attrs = append(attrs, "account", c.principal.AccountID, "caller", c.principal.ARN)
+		attrs = append(attrs, slog.String("account", c.principal.AccountID), slog.String("caller", c.principal.ARN))
 	}
 	if c.w.errType != "" {
-		attrs = append(attrs, "error", c.w.errType)
+		attrs = append(attrs, slog.String("error", c.w.errType))
 	}
-	s.log.Info("request", attrs...)
+	s.log.LogAttrs(c.ctx, slog.LevelInfo, "request", attrs...)
 	op := c.op
 	if op == "" {
 		op = "unknown"
