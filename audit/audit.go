@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"connectfed"
+	"connectfed/internal/jsonenc"
 )
 
 const kind = "audit"
@@ -95,11 +96,7 @@ const maxPending = 100_000
 
 // Add queues a record. It never blocks on the store.
 func (r *Recorder) Add(rec Record) {
-	b, err := json.Marshal(&rec)
-	if err != nil {
-		r.Log.Error("audit record not encodable", "err", err)
-		return
-	}
+	b := rec.appendJSON(make([]byte, 0, 256))
 	r.mu.Lock()
 	r.seq++
 	rec.seq = r.seq
@@ -277,12 +274,36 @@ func predecessor(k string) string {
 	return string(b) + "\xff"
 }
 
+// appendJSON encodes a record as encoding/json would (Add is on the
+// request path, so no reflection).
+func (r *Record) appendJSON(b []byte) []byte {
+	b = append(b, `{"time":"`...)
+	b = r.Time.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","accountId":`...)
+	b = jsonenc.AppendString(b, r.AccountID)
+	b = append(b, `,"event":`...)
+	b = jsonenc.AppendString(b, r.Event)
+	for _, f := range [...]struct{ name, v string }{
+		{`,"caller":`, r.Caller}, {`,"target":`, r.Target}, {`,"instance":`, r.Instance},
+		{`,"source":`, r.Source}, {`,"requestId":`, r.RequestID}, {`,"detail":`, r.Detail},
+	} {
+		if f.v != "" {
+			b = append(b, f.name...)
+			b = jsonenc.AppendString(b, f.v)
+		}
+	}
+	return append(b, '}')
+}
+
 // FromAttrs builds a record from an event's slog-style attributes.
 func FromAttrs(now time.Time, event string, attrs ...any) Record {
 	rec := Record{Time: now, Event: event}
 	for i := 0; i+1 < len(attrs); i += 2 {
 		k, _ := attrs[i].(string)
-		v := fmt.Sprint(attrs[i+1])
+		v, ok := attrs[i+1].(string)
+		if !ok {
+			v = fmt.Sprint(attrs[i+1])
+		}
 		switch k {
 		case "account":
 			rec.AccountID = v

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -85,5 +86,19 @@ func TestQueryPagesAndRanges(t *testing.T) {
 	}
 	if _, _, err := audit.Query(ctx, db, "A", base, base.Add(time.Hour), "B/x#1", 10); err == nil {
 		t.Error("a cursor of another account was accepted")
+	}
+}
+
+// The hand encoder must spell a record as encoding/json does.
+func TestRecordEncodingMatchesEncodingJSON(t *testing.T) {
+	for _, r := range []audit.Record{
+		{Time: time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC), AccountID: "000000000000", Event: "token-issued"},
+		{Time: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600)), AccountID: "1", Event: "e", Caller: `a"b`, Target: "<t>",
+			Instance: "i", Source: "127.0.0.1:1", RequestID: "r", Detail: "family=ü reason=x"},
+	} {
+		want, _ := json.Marshal(&r)
+		if got := audit.EncodeForTest(&r); string(got) != string(want) {
+			t.Errorf("encoded %s\nwant    %s", got, want)
+		}
 	}
 }

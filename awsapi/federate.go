@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"connectfed"
+	"connectfed/internal/jsonenc"
 )
 
 // getFederationToken is GET /user/federate/{InstanceId}: a token for the
@@ -46,19 +47,19 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 	// Encoded by hand: this is the hot path, and the shape is fixed.
 	b := make([]byte, 0, 1200)
 	b = append(b, `{"Credentials":{"AccessToken":`...)
-	b = appendJSONString(b, tok.AccessToken)
+	b = jsonenc.AppendString(b, tok.AccessToken)
 	b = append(b, `,"AccessTokenExpiration":`...)
 	b, _ = appendEpoch(b, tok.AccessExpires)
 	b = append(b, `,"RefreshToken":`...)
-	b = appendJSONString(b, tok.RefreshToken)
+	b = jsonenc.AppendString(b, tok.RefreshToken)
 	b = append(b, `,"RefreshTokenExpiration":`...)
 	b, _ = appendEpoch(b, tok.RefreshExpires)
 	b = append(b, `},"SignInUrl":`...)
-	b = appendJSONString(b, s.cfg.Federation.SignInURL(inst.ID, tok.AccessToken))
+	b = jsonenc.AppendString(b, s.cfg.Federation.SignInURL(inst.ID, tok.AccessToken))
 	b = append(b, `,"UserArn":`...)
-	b = appendJSONString(b, u.ARN())
+	b = jsonenc.AppendString(b, u.ARN())
 	b = append(b, `,"UserId":`...)
-	b = appendJSONString(b, u.ID)
+	b = jsonenc.AppendString(b, u.ID)
 	return rawJSON(append(b, '}')), nil
 }
 

@@ -138,39 +138,3 @@ func queryInt(c *call, name string, def, min, max int, v *violations) int {
 	}
 	return n
 }
-
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it (quotes, backslashes, control characters, and <, >, & for
-// HTML safety).
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 { // non-ASCII (U+2028, invalid UTF-8...): encoding/json's rules
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		case c == '\b':
-			b = append(b, '\\', 'b')
-		case c == '\f':
-			b = append(b, '\\', 'f')
-		case c < 0x20 || c == '<' || c == '>' || c == '&':
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
-}

@@ -1,0 +1,4 @@
+package audit
+
+// EncodeForTest exposes the hand encoder to the black-box tests.
+func EncodeForTest(r *Record) []byte { return r.appendJSON(nil) }
