@@ -241,6 +241,11 @@ func run(args []string) error {
 		return err
 	}
 	md := b.rep.markdown()
+	// The analysis (what the profiles showed, what each change bought) is
+	// kept by hand in bench/NOTES.md and carried into every report.
+	if notes, err := os.ReadFile(filepath.Join(root, "bench", "NOTES.md")); err == nil {
+		md += "\n" + string(notes)
+	}
 	fmt.Println()
 	fmt.Print(md)
 	if o.out != "-" {
