@@ -37,7 +37,7 @@ type env struct {
 	inst  *connectfed.Instance
 }
 
-func newEnv(t *testing.T, path string) *env {
+func newEnv(t testing.TB, path string) *env {
 	t.Helper()
 	ctx := context.Background()
 	if path == "" {
@@ -76,7 +76,7 @@ func newEnv(t *testing.T, path string) *env {
 
 // service opens a key ring (rotation daily, retention 12h) and a service
 // over the env's store, as a replica or a restart would.
-func (e *env) service(t *testing.T) *federation.Service {
+func (e *env) service(t testing.TB) *federation.Service {
 	t.Helper()
 	kr, err := federation.OpenKeyRing(context.Background(), e.store, e.sealr, e.clock.Now, 24*time.Hour, 12*time.Hour)
 	if err != nil {

@@ -2,15 +2,9 @@ package federation_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"connectfed"
-	"connectfed/connect"
 	"connectfed/federation"
-	"connectfed/seal"
-	"connectfed/sqlite"
 )
 
 // FuzzTokenDecode: no string makes token checking panic, none but a token
@@ -18,39 +12,8 @@ import (
 // never verifies. The key ring is the real one, sealed in SQLite.
 func FuzzTokenDecode(f *testing.F) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(f.TempDir(), "db.sqlite"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { db.Close() })
-	sealer, err := seal.NewSealer(make([]byte, 32))
-	if err != nil {
-		f.Fatal(err)
-	}
-	now := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
-	cs := &connect.Service{Store: db, Now: now}
-	sc := connect.Scope{AccountID: connectfed.DefaultAccountID, Region: "us-east-1"}
-	inst, err := cs.CreateInstance(ctx, sc, connect.CreateInstanceInput{Alias: "fuzz", IdentityManagementType: "SAML"})
-	if err != nil {
-		f.Fatal(err)
-	}
-	sps, _, err := cs.ListSecurityProfiles(ctx, sc, inst.ID, "", 10)
-	if err != nil {
-		f.Fatal(err)
-	}
-	rps, _, err := cs.ListRoutingProfiles(ctx, sc, inst.ID, "", 10)
-	if err != nil {
-		f.Fatal(err)
-	}
-	u, err := cs.CreateUser(ctx, sc, inst.ID, connect.CreateUserInput{Username: "alice", SecurityProfileIDs: []string{sps[0].ID}, RoutingProfileID: rps[0].ID})
-	if err != nil {
-		f.Fatal(err)
-	}
-	kr, err := federation.OpenKeyRing(ctx, db, sealer, now, 24*time.Hour, 12*time.Hour)
-	if err != nil {
-		f.Fatal(err)
-	}
-	fed := &federation.Service{Store: db, Connect: cs, Keys: kr, Now: now, AccessTTL: time.Hour, RefreshTTL: 12 * time.Hour}
+	e := newEnv(f, "")
+	fed, inst, u := e.fed, e.inst, e.user
 
 	// Valid tokens of several shapes (user ids of every length modulo 3,
 	// so that every base64 tail occurs).
