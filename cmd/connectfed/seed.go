@@ -1,16 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"connectfed"
 	"connectfed/connect"
@@ -76,22 +70,9 @@ type SeedConnectUser struct {
 
 // LoadSeed reads a seed file (YAML or JSON; unknown fields rejected).
 func LoadSeed(path string) (*SeedFile, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
-	}
 	var sf SeedFile
-	if strings.EqualFold(filepath.Ext(path), ".json") {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&sf)
-	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true)
-		err = dec.Decode(&sf)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("seed %s: %w", path, err)
+	if err := decodeFile("seed", path, &sf); err != nil {
+		return nil, err
 	}
 	return &sf, nil
 }
