@@ -207,16 +207,18 @@ func parsePresigned(r *http.Request, qa *queryAuth) (authInfo, *Error) {
 	var a authInfo
 	a.presigned = true
 	var msg strings.Builder
-	for _, p := range []struct {
+	type named struct {
 		name string
 		v    *qparam
-	}{
+	}
+	required := []named{
 		{"X-Amz-Algorithm", &qa.algorithm},
 		{"X-Amz-Credential", &qa.credential},
 		{"X-Amz-Signature", &qa.signature},
 		{"X-Amz-Date", &qa.date},
 		{"X-Amz-SignedHeaders", &qa.signedHeaders},
-	} {
+	}
+	for _, p := range required {
 		if p.v.n == 0 {
 			msg.WriteString("AWS query-string parameters must include '" + p.name + "'. ")
 		}
@@ -225,17 +227,7 @@ func parsePresigned(r *http.Request, qa *queryAuth) (authInfo, *Error) {
 		msg.WriteString("Re-examine the query-string parameters.")
 		return a, incomplete(msg.String())
 	}
-	for _, p := range []struct {
-		name string
-		v    *qparam
-	}{
-		{"X-Amz-Algorithm", &qa.algorithm},
-		{"X-Amz-Credential", &qa.credential},
-		{"X-Amz-Signature", &qa.signature},
-		{"X-Amz-Date", &qa.date},
-		{"X-Amz-SignedHeaders", &qa.signedHeaders},
-		{"X-Amz-Expires", &qa.expires},
-	} {
+	for _, p := range append(required, named{"X-Amz-Expires", &qa.expires}) {
 		if p.v.n > 1 {
 			return a, incomplete("AWS query-string parameter '" + p.name + "' must be specified only once.")
 		}
