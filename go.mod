@@ -1,4 +1,4 @@
-module connectfed
+module github.com/connectfed/connectfed
 
 go 1.26.8
 

@@ -22,8 +22,8 @@ import (
 	"sync"
 	"time"
 
-	"connectfed"
-	"connectfed/internal/jsonenc"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/internal/jsonenc"
 )
 
 const kind = "audit"

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"connectfed/audit"
-	"connectfed/sqlite"
+	"github.com/connectfed/connectfed/audit"
+	"github.com/connectfed/connectfed/sqlite"
 )
 
 func TestQueryPagesAndRanges(t *testing.T) {

@@ -1,7 +1,7 @@
 package awsapi
 
 import (
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // connectfed's own admin operations for test suites, signed for "connect"

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"time"
 
-	"connectfed/audit"
+	"github.com/connectfed/connectfed/audit"
 )
 
 // listAuditEvents is connectfed's own operation GET /connectfed/audit

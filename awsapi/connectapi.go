@@ -4,8 +4,8 @@ import (
 	"regexp"
 	"strings"
 
-	"connectfed"
-	"connectfed/connect"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/connect"
 )
 
 var connectRoutes = []restRoute{

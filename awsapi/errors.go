@@ -4,8 +4,8 @@ import (
 	"errors"
 	"net/http"
 
-	"connectfed"
-	"connectfed/sigv4"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/sigv4"
 )
 
 // restStatus is the HTTP status of each error shape this server sends on

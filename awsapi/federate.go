@@ -4,8 +4,8 @@ import (
 	"errors"
 	"time"
 
-	"connectfed"
-	"connectfed/internal/jsonenc"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/internal/jsonenc"
 )
 
 // getFederationToken is GET /user/federate/{InstanceId}: a token for the

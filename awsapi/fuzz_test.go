@@ -12,8 +12,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"connectfed"
-	"connectfed/internal/strictjson"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/internal/strictjson"
 )
 
 // fuzzShape has a member of every type restJson1 inputs use.

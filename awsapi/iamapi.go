@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"connectfed"
-	"connectfed/identity"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/identity"
 )
 
 // envelope is a query-protocol response: <ActionResponse xmlns=…> with the

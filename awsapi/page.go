@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // pager makes pagination tokens opaque and tamper-evident: a token is the

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"connectfed"
-	"connectfed/sigv4"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/sigv4"
 )
 
 // The query protocol (STS, IAM): form-encoded parameters with Action and

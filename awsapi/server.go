@@ -16,12 +16,12 @@ import (
 	"strings"
 	"time"
 
-	"connectfed"
-	"connectfed/connect"
-	"connectfed/federation"
-	"connectfed/identity"
-	"connectfed/metrics"
-	"connectfed/sigv4"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/connect"
+	"github.com/connectfed/connectfed/federation"
+	"github.com/connectfed/connectfed/identity"
+	"github.com/connectfed/connectfed/metrics"
+	"github.com/connectfed/connectfed/sigv4"
 )
 
 // DefaultMaxBodyBytes caps request bodies; larger ones get 413 and are not

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strconv"
 
-	"connectfed/identity"
+	"github.com/connectfed/connectfed/identity"
 )
 
 var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]*$`)

@@ -1,8 +1,8 @@
 package awsapi
 
 import (
-	"connectfed"
-	"connectfed/connect"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/connect"
 )
 
 type identityInfoJSON struct {

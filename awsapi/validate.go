@@ -7,8 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"connectfed"
-	"connectfed/internal/strictjson"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/internal/strictjson"
 )
 
 // violations collects constraint failures so a request learns every

@@ -314,7 +314,7 @@ func (b *bench) build() error {
 		b.bin = b.o.connectfedBin
 		return nil
 	}
-	b.bin = filepath.Join(b.tmp, "connectfed")
+	b.bin = filepath.Join(b.tmp, "github.com/connectfed/connectfed")
 	args := []string{"build", "-o", b.bin}
 	if b.o.pprofOverlay {
 		src := filepath.Join(b.tmp, "zz_bench_pprof.go")
@@ -322,7 +322,7 @@ func (b *bench) build() error {
 			return err
 		}
 		ov := filepath.Join(b.tmp, "overlay.json")
-		dst := filepath.Join(b.root, "cmd", "connectfed", "zz_bench_pprof.go")
+		dst := filepath.Join(b.root, "cmd", "github.com/connectfed/connectfed", "zz_bench_pprof.go")
 		if err := os.WriteFile(ov, []byte(fmt.Sprintf(`{"Replace":{%q:%q}}`, dst, src)), 0o644); err != nil {
 			return err
 		}
@@ -425,7 +425,7 @@ func (b *bench) all() error {
 func (b *bench) mainServer(ctx context.Context) error {
 	o := b.o
 	dataDir := filepath.Join(b.tmp, "data-main")
-	srv, err := b.startConnectfed("connectfed", dataDir)
+	srv, err := b.startConnectfed("github.com/connectfed/connectfed", dataDir)
 	if err != nil {
 		return err
 	}

@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"connectfed"
-	"connectfed/connect"
-	"connectfed/identity"
-	"connectfed/seal"
-	"connectfed/sqlite"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/connect"
+	"github.com/connectfed/connectfed/identity"
+	"github.com/connectfed/connectfed/seal"
+	"github.com/connectfed/connectfed/sqlite"
 )
 
 // seedFormat changes when what seedUsers writes changes, so that an old

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"connectfed"
-	"connectfed/internal/ttlcache"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/internal/ttlcache"
 )
 
 // Record kinds. Keys are "<account>/<region>/<instance>[/<id>]" so that an

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 func decode(e connectfed.Entry, v any) error {

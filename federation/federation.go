@@ -21,8 +21,8 @@ import (
 	"errors"
 	"time"
 
-	"connectfed"
-	"connectfed/connect"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/connect"
 )
 
 // Default lifetimes.

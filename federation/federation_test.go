@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"connectfed"
-	"connectfed/connect"
-	"connectfed/federation"
-	"connectfed/seal"
-	"connectfed/sqlite"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/connect"
+	"github.com/connectfed/connectfed/federation"
+	"github.com/connectfed/connectfed/seal"
+	"github.com/connectfed/connectfed/sqlite"
 )
 
 type fakeClock struct {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"connectfed/federation"
+	"github.com/connectfed/connectfed/federation"
 )
 
 // FuzzTokenDecode: no string makes token checking panic, none but a token

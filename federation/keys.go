@@ -14,8 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"connectfed"
-	"connectfed/seal"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/seal"
 )
 
 const kindSigningKey = "signingkey"

@@ -9,7 +9,7 @@ import (
 	"errors"
 	"time"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // Record kinds for browser sign-in.

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"connectfed/iam"
+	"github.com/connectfed/connectfed/iam"
 )
 
 const (

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"connectfed/iam"
+	"github.com/connectfed/connectfed/iam"
 )
 
 // FuzzParsePolicy: parsing never panics and fails only with a

@@ -3,7 +3,7 @@ package iam_test
 import (
 	"testing"
 
-	"connectfed/iam"
+	"github.com/connectfed/connectfed/iam"
 )
 
 func TestNamesPrincipal(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"connectfed/iam"
+	"github.com/connectfed/connectfed/iam"
 )
 
 type parseCase struct {

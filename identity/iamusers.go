@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"connectfed"
-	"connectfed/iam"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/iam"
 )
 
 // Record kinds for IAM and STS.

@@ -13,10 +13,10 @@ import (
 	"strings"
 	"time"
 
-	"connectfed"
-	"connectfed/iam"
-	"connectfed/internal/ttlcache"
-	"connectfed/seal"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/iam"
+	"github.com/connectfed/connectfed/internal/ttlcache"
+	"github.com/connectfed/connectfed/seal"
 )
 
 // Record kinds kept by this package.

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"connectfed"
-	"connectfed/iam"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/iam"
 )
 
 // Session is an STS session made by AssumeRole: temporary credentials for

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"testing"
 
-	"connectfed/metrics"
+	"github.com/connectfed/connectfed/metrics"
 )
 
 func TestExposition(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // Errors are told apart by SQLSTATE (via *pgconn.PgError) and by error type,

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io/fs"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // OpenWith opens with the migrations in fsys instead of the embedded ones.

@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"connectfed/internal/migration"
+	"github.com/connectfed/connectfed/internal/migration"
 )
 
 // migrationFiles holds the schema, one file per step, named NNNN_what.sql.

@@ -35,7 +35,7 @@
 package postgres
 
 import (
-	"connectfed/internal/migration"
+	"github.com/connectfed/connectfed/internal/migration"
 
 	"context"
 	"errors"
@@ -50,7 +50,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 const (
@@ -141,7 +141,7 @@ func openWith(ctx context.Context, dsn, schema string, fsys fs.FS) (_ *DB, err e
 		params["search_path"] = pgx.Identifier{schema}.Sanitize()
 	}
 	if params["application_name"] == "" {
-		params["application_name"] = "connectfed"
+		params["application_name"] = "github.com/connectfed/connectfed"
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg) // connects lazily
 	if err != nil {

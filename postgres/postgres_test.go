@@ -19,10 +19,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"connectfed"
-	"connectfed/postgres"
-	"connectfed/postgres/pgtest"
-	"connectfed/storetest"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/postgres"
+	"github.com/connectfed/connectfed/postgres/pgtest"
+	"github.com/connectfed/connectfed/storetest"
 )
 
 // open opens a store on dsn and closes it when t ends.

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // tx implements connectfed.Tx on a connection in a transaction. Like the

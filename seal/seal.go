@@ -70,7 +70,7 @@ func (s *Sealer) Open(sealed, context string) (string, error) {
 // key with HMAC-SHA256.
 func (s *Sealer) DeriveKey(purpose string) []byte {
 	m := hmac.New(sha256.New, s.master)
-	m.Write([]byte("connectfed/" + purpose))
+	m.Write([]byte("github.com/connectfed/connectfed/" + purpose))
 	return m.Sum(nil)
 }
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"connectfed/sigv4"
+	"github.com/connectfed/connectfed/sigv4"
 )
 
 // BenchmarkVerify verifies a typical GetFederationToken call as the Go SDK

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"connectfed/sigv4"
+	"github.com/connectfed/connectfed/sigv4"
 )
 
 type botoRequest struct {

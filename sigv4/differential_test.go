@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"connectfed/sigv4"
+	"github.com/connectfed/connectfed/sigv4"
 )
 
 // genCase is one randomized request, signed by the SDK.

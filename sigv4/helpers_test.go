@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"connectfed/sigv4"
+	"github.com/connectfed/connectfed/sigv4"
 )
 
 // Fixed test identities.

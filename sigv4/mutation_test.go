@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"connectfed/sigv4"
+	"github.com/connectfed/connectfed/sigv4"
 )
 
 // isAlnum reports ASCII letters and digits.

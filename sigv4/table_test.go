@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"connectfed/sigv4"
+	"github.com/connectfed/connectfed/sigv4"
 )
 
 const federateURL = "https://connect.us-east-1.amazonaws.com/user/federate/11111111-2222-3333-4444-555555555555"

@@ -9,7 +9,7 @@ import (
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // Driver errors are told apart by SQLite result code, never by message text.

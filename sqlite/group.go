@@ -67,7 +67,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // maxBatch bounds the Updates one COMMIT carries, so that a long queue still

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"connectfed"
-	"connectfed/sqlite"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/sqlite"
 )
 
 // Group commit tests. To make a batch form deterministically, holdWriter

@@ -6,7 +6,7 @@ import (
 	"embed"
 	"fmt"
 
-	"connectfed/internal/migration"
+	"github.com/connectfed/connectfed/internal/migration"
 )
 
 // migrationFiles holds the schema, one file per step, named NNNN_what.sql.

@@ -13,7 +13,7 @@
 package sqlite
 
 import (
-	"connectfed/internal/migration"
+	"github.com/connectfed/connectfed/internal/migration"
 
 	"context"
 	"database/sql"
@@ -30,7 +30,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // defaultBusyTimeout is how long one statement waits for a lock held by

@@ -21,9 +21,9 @@ import (
 
 	msqlite "modernc.org/sqlite"
 
-	"connectfed"
-	"connectfed/sqlite"
-	"connectfed/storetest"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/sqlite"
+	"github.com/connectfed/connectfed/storetest"
 )
 
 func openTemp(t testing.TB) (*sqlite.DB, string) {

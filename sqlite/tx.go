@@ -9,7 +9,7 @@ import (
 
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // tx implements connectfed.Tx on one database/sql transaction: a View's own,

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // benchValue is a typical stored document.

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"connectfed"
-	"connectfed/storetest"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/storetest"
 )
 
 // The suite is tested against a small in-memory Store: the correct one must

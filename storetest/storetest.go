@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // Run runs the whole suite, one t.Run subtest per property, each against a

@@ -19,8 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"connectfed/federation"
-	"connectfed/internal/strictjson"
+	"github.com/connectfed/connectfed/federation"
+	"github.com/connectfed/connectfed/internal/strictjson"
 )
 
 //go:embed templates/*.html

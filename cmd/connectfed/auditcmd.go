@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"connectfed/audit"
+	"github.com/connectfed/connectfed/audit"
 )
 
 // runAudit is `connectfed audit`: it reads the audit trail of one account

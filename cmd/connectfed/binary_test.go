@@ -28,7 +28,7 @@ func binary(t *testing.T) string {
 			binErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "connectfed")
+		binPath = filepath.Join(dir, "github.com/connectfed/connectfed")
 		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			binErr = &buildError{string(out)}

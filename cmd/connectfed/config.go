@@ -14,8 +14,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"connectfed"
-	"connectfed/awsapi"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/awsapi"
 )
 
 // FileConfig is the --config file (YAML or JSON; unknown fields are

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"connectfed/postgres"
-	"connectfed/sqlite"
+	"github.com/connectfed/connectfed/postgres"
+	"github.com/connectfed/connectfed/sqlite"
 )
 
 // acked is everything the server said succeeded.

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"connectfed/postgres/pgtest"
+	"github.com/connectfed/connectfed/postgres/pgtest"
 )
 
 // server is a running connectfed booted through Main, as the binary does.

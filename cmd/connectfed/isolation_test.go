@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"connectfed"
+	"github.com/connectfed/connectfed"
 )
 
 // isoOutcome is what a client learns from an answer.

@@ -22,17 +22,17 @@ import (
 	"syscall"
 	"time"
 
-	"connectfed"
-	"connectfed/audit"
-	"connectfed/awsapi"
-	"connectfed/connect"
-	"connectfed/federation"
-	"connectfed/identity"
-	"connectfed/metrics"
-	"connectfed/postgres"
-	"connectfed/seal"
-	"connectfed/sqlite"
-	"connectfed/web"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/audit"
+	"github.com/connectfed/connectfed/awsapi"
+	"github.com/connectfed/connectfed/connect"
+	"github.com/connectfed/connectfed/federation"
+	"github.com/connectfed/connectfed/identity"
+	"github.com/connectfed/connectfed/metrics"
+	"github.com/connectfed/connectfed/postgres"
+	"github.com/connectfed/connectfed/seal"
+	"github.com/connectfed/connectfed/sqlite"
+	"github.com/connectfed/connectfed/web"
 )
 
 func main() {
@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "audit":
 		return runAudit(ctx, args[1:], stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "connectfed", Version())
+		fmt.Fprintln(stdout, "github.com/connectfed/connectfed", Version())
 		return nil
 	case "serve":
 		tuneGC()

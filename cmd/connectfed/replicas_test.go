@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"connectfed/postgres/pgtest"
+	"github.com/connectfed/connectfed/postgres/pgtest"
 )
 
 // tcpProxy forwards to PostgreSQL; "down" cuts every connection and

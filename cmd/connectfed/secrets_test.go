@@ -25,7 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"connectfed/web"
+	"github.com/connectfed/connectfed/web"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent writers.
@@ -332,7 +332,7 @@ func secretsFlow(t *testing.T, logFormat string) {
 	must(t, err)
 	metricsBody, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Contains(metricsBody, []byte("connectfed")) {
+	if resp.StatusCode != 200 || !bytes.Contains(metricsBody, []byte("github.com/connectfed/connectfed")) {
 		t.Errorf("/metrics: %d %.200s", resp.StatusCode, metricsBody)
 	}
 

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 
-	"connectfed"
-	"connectfed/connect"
-	"connectfed/identity"
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/connect"
+	"github.com/connectfed/connectfed/identity"
 )
 
 // SeedFile is --seed: the state a test suite starts from, created at start

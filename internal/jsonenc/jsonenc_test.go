@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"connectfed/internal/jsonenc"
+	"github.com/connectfed/connectfed/internal/jsonenc"
 )
 
 // AppendString must spell every string exactly as encoding/json does.

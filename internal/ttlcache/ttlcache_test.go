@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"connectfed/internal/ttlcache"
+	"github.com/connectfed/connectfed/internal/ttlcache"
 )
 
 func TestCache(t *testing.T) {
