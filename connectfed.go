@@ -44,8 +44,10 @@ type Principal struct {
 	// Name is aws:username for an IAM user, the role session name for an
 	// assumed role, and empty for root.
 	Name string
-	// RoleName and RoleID are set for assumed-role sessions.
+	// RoleName, RolePath ("/" or "/a/b/") and RoleID are set for
+	// assumed-role sessions.
 	RoleName string
+	RolePath string
 	RoleID   string
 	// AccessKeyID is the key that signed the request.
 	AccessKeyID string

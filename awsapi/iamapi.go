@@ -46,6 +46,28 @@ func (s *Server) iamAuthorize(c *call, resource string) error {
 	return s.cfg.Identity.Authorize(c.ctx, c.principal, "iam:"+c.op, resource, nil)
 }
 
+// entityARN is the resource an operation on an existing user or role is
+// authorized on, as IAM does: the stored entity's ARN (its canonical
+// spelling and its path), or, when there is no such entity, the ARN with
+// path "/" and the caller's spelling (the operation then reports
+// NoSuchEntity to a caller allowed to learn it).
+func (s *Server) entityARN(c *call, kind, name string) (string, error) {
+	arn, err := s.cfg.Identity.EntityARN(c.ctx, c.principal.AccountID, kind, name)
+	if connectfed.ErrorCode(err) == connectfed.ENOTFOUND {
+		return s.iamARN(c, kind, "/", name), nil
+	}
+	return arn, err
+}
+
+// authorizeEntity authorizes iam:<op> on an existing user or role.
+func (s *Server) authorizeEntity(c *call, kind, name string) error {
+	arn, err := s.entityARN(c, kind, name)
+	if err != nil {
+		return err
+	}
+	return s.iamAuthorize(c, arn)
+}
+
 func (s *Server) iamARN(c *call, kind, path, name string) string {
 	if path == "" {
 		path = "/"
@@ -116,8 +138,13 @@ func (s *Server) iamGetUser(c *call, p url.Values) (any, error) {
 	}
 	name := callerUserName(c, p)
 	if name == "" && !p.Has("UserName") && c.principal.IsRoot() {
-		// Root without UserName describes the root identity itself.
-		return respond(c, result{User: iamUserXML{UserId: c.principal.AccountID, Arn: c.principal.ARN, CreateDate: isoTime(s.cfg.Now())}}), nil
+		// Root without UserName describes the root identity itself; its
+		// CreateDate is the account's.
+		acct, err := s.cfg.Identity.Account(c.ctx, c.principal.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		return respond(c, result{User: iamUserXML{UserId: c.principal.AccountID, Arn: c.principal.ARN, CreateDate: isoTime(acct.Created)}}), nil
 	}
 	v := iamValidation()
 	if name == "" && !p.Has("UserName") {
@@ -127,7 +154,7 @@ func (s *Server) iamGetUser(c *call, p url.Values) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := s.iamAuthorize(c, s.iamARN(c, "user", "/", name)); err != nil {
+	if err := s.authorizeEntity(c, "user", name); err != nil {
 		return nil, err
 	}
 	u, err := s.cfg.Identity.GetUser(c.ctx, c.principal.AccountID, name)
@@ -145,7 +172,7 @@ func (s *Server) iamDeleteUser(c *call, p url.Values) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := s.iamAuthorize(c, s.iamARN(c, "user", "/", name)); err != nil {
+	if err := s.authorizeEntity(c, "user", name); err != nil {
 		return nil, err
 	}
 	if err := s.cfg.Identity.DeleteUser(c.ctx, c.principal.AccountID, name); err != nil {
@@ -155,32 +182,45 @@ func (s *Server) iamDeleteUser(c *call, p url.Values) (any, error) {
 }
 
 type accessKeyXML struct {
-	UserName        string
+	UserName string `xml:",omitempty"` // absent for the root user's keys
+
 	AccessKeyId     string
 	Status          string
 	SecretAccessKey string `xml:",omitempty"`
 	CreateDate      string
 }
 
-func (s *Server) keyUser(c *call, p url.Values) (string, error) {
-	name := callerUserName(c, p)
+// keyUser is the user whose access keys a call manages: UserName, or the
+// caller itself when it is omitted (IAM user or root; root == true then).
+// It authorizes the call.
+func (s *Server) keyUser(c *call, p url.Values) (name string, root bool, err error) {
+	if !p.Has("UserName") && c.principal.IsRoot() {
+		return "", true, s.iamAuthorize(c, c.principal.ARN)
+	}
+	name = callerUserName(c, p)
 	if name == "" {
-		return "", connectfed.TypedErrorf(connectfed.EINVALID, "ValidationError", "Must specify userName when calling with non-User credentials")
+		return "", false, connectfed.TypedErrorf(connectfed.EINVALID, "ValidationError", "Must specify userName when calling with non-User credentials")
 	}
 	v := iamValidation()
 	checkIAMName(v, "userName", name, 128)
 	if err := v.err(); err != nil {
-		return "", err
+		return "", false, err
 	}
-	return name, s.iamAuthorize(c, s.iamARN(c, "user", "/", name))
+	return name, false, s.authorizeEntity(c, "user", name)
 }
 
 func (s *Server) iamCreateAccessKey(c *call, p url.Values) (any, error) {
-	name, err := s.keyUser(c, p)
+	name, root, err := s.keyUser(c, p)
 	if err != nil {
 		return nil, err
 	}
-	k, secret, err := s.cfg.Identity.CreateAccessKey(c.ctx, c.principal.AccountID, name)
+	var k *identity.AccessKey
+	var secret string
+	if root {
+		k, secret, err = s.cfg.Identity.CreateRootAccessKey(c.ctx, c.principal.AccountID)
+	} else {
+		k, secret, err = s.cfg.Identity.CreateAccessKey(c.ctx, c.principal.AccountID, name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -191,11 +231,16 @@ func (s *Server) iamCreateAccessKey(c *call, p url.Values) (any, error) {
 }
 
 func (s *Server) iamListAccessKeys(c *call, p url.Values) (any, error) {
-	name, err := s.keyUser(c, p)
+	name, root, err := s.keyUser(c, p)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := s.cfg.Identity.ListAccessKeys(c.ctx, c.principal.AccountID, name)
+	var keys []identity.AccessKey
+	if root {
+		keys, err = s.cfg.Identity.RootAccessKeys(c.ctx, c.principal.AccountID)
+	} else {
+		keys, err = s.cfg.Identity.ListAccessKeys(c.ctx, c.principal.AccountID, name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -221,11 +266,16 @@ func (s *Server) iamDeleteAccessKey(c *call, p url.Values) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	name, err := s.keyUser(c, p)
+	name, root, err := s.keyUser(c, p)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Identity.DeleteAccessKey(c.ctx, c.principal.AccountID, name, id); err != nil {
+	if root {
+		err = s.cfg.Identity.DeleteRootAccessKey(c.ctx, c.principal.AccountID, id)
+	} else {
+		err = s.cfg.Identity.DeleteAccessKey(c.ctx, c.principal.AccountID, name, id)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return respond(c, nil), nil
@@ -302,7 +352,7 @@ func (s *Server) roleName(c *call, p url.Values) (string, error) {
 	if err := v.err(); err != nil {
 		return "", err
 	}
-	return name, s.iamAuthorize(c, s.iamARN(c, "role", "/", name))
+	return name, s.authorizeEntity(c, "role", name)
 }
 
 func (s *Server) iamGetRole(c *call, p url.Values) (any, error) {
@@ -352,7 +402,7 @@ func (s *Server) inlinePolicy(c *call, p url.Values, owner string, put bool) (an
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := s.iamAuthorize(c, s.iamARN(c, owner, "/", ownerName)); err != nil {
+	if err := s.authorizeEntity(c, owner, ownerName); err != nil {
 		return nil, err
 	}
 	var err error

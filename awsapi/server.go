@@ -216,9 +216,14 @@ const (
 )
 
 // guessProtocol picks the error format for a request whose credential
-// scope cannot be read: form posts are the query protocol (STS, IAM),
+// scope cannot be read: by route first (a path of a Connect operation is
+// answered in restJson1 whatever its method, content type or query), then
+// form posts and Action queries are the query protocol (STS, IAM), and
 // everything else is restJson1.
 func guessProtocol(r *http.Request) protocol {
+	if rt, _, otherMethod := matchRest(connectRoutes, r.Method, r.URL.EscapedPath()); rt != nil || otherMethod {
+		return protoRestJSON
+	}
 	if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		return protoQuery
 	}

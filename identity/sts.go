@@ -35,14 +35,22 @@ func (s *Session) Principal() *connectfed.Principal {
 		UserID:      s.RoleID + ":" + s.SessionName,
 		Name:        s.SessionName,
 		RoleName:    s.RoleName,
+		RolePath:    s.rolePath(),
 		RoleID:      s.RoleID,
 		AccessKeyID: s.AccessKeyID,
 	}
 }
 
-// AssumedRoleARN is the ARN of the role the session assumed.
+// RoleARN is the ARN of the role the session assumed, with its path.
 func (s *Session) RoleARN() string {
-	return "arn:aws:iam::" + s.AccountID + ":role" + s.RolePath + s.RoleName
+	return "arn:aws:iam::" + s.AccountID + ":role" + s.rolePath() + s.RoleName
+}
+
+func (s *Session) rolePath() string {
+	if s.RolePath == "" {
+		return "/"
+	}
+	return s.RolePath
 }
 
 func (s *Service) lookupIAM(tx connectfed.Tx, accessKeyID string) (*Credential, error) {
@@ -208,7 +216,13 @@ func principalContext(p *connectfed.Principal) map[string][]string {
 	case connectfed.PrincipalUser:
 		ctx["aws:username"] = []string{p.Name}
 	case connectfed.PrincipalAssumedRole:
-		ctx["aws:PrincipalArn"] = []string{"arn:aws:iam::" + p.AccountID + ":role/" + p.RoleName}
+		// The role's ARN with its path, as AWS sets it (the pattern
+		// role/aws-reserved/sso.amazonaws.com/* depends on the path).
+		path := p.RolePath
+		if path == "" {
+			path = "/"
+		}
+		ctx["aws:PrincipalArn"] = []string{"arn:aws:iam::" + p.AccountID + ":role" + path + p.RoleName}
 	}
 	return ctx
 }
