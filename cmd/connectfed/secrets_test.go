@@ -332,7 +332,7 @@ func secretsFlow(t *testing.T, logFormat string) {
 	must(t, err)
 	metricsBody, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Contains(metricsBody, []byte("github.com/connectfed/connectfed")) {
+	if resp.StatusCode != 200 || !bytes.Contains(metricsBody, []byte("connectfed_")) {
 		t.Errorf("/metrics: %d %.200s", resp.StatusCode, metricsBody)
 	}
 
