@@ -25,7 +25,13 @@ type Store interface {
 	// cannot be reached; other errors are internal.
 	Update(ctx context.Context, fn func(Tx) error) error
 
-	// Close releases the backend's resources.
+	// Health is a cheap probe for a readiness check: nil when the store
+	// answers a read now. Errors: ErrUnavailable (wrapped) when it cannot be
+	// reached or is closed; ctx's error when ctx ends first.
+	Health(ctx context.Context) error
+
+	// Close releases the backend's resources. Every later call fails with
+	// ErrUnavailable (wrapped).
 	Close() error
 }
 

@@ -1,9 +1,5 @@
 package awsapi
 
-import (
-	"github.com/connectfed/connectfed"
-)
-
 // connectfed's own admin operations for test suites, signed for "connect"
 // and authorized as connectfed:<Operation> on "*" (root may do all of
 // them; an IAM principal needs a policy). Everything they do is scoped to
@@ -97,10 +93,12 @@ func (s *Server) resetAccount(c *call, _ []string) (any, error) {
 	if err := s.adminAuthorize(c); err != nil {
 		return nil, err
 	}
-	if s.cfg.Reset == nil {
-		return nil, connectfed.Errorf(connectfed.EINTERNAL, "reset is not wired")
+	// Two transactions, each package resetting what it owns: a failure
+	// between them leaves a partial reset, which a retry completes.
+	if err := s.cfg.Connect.ResetAccount(c.ctx, c.principal.AccountID); err != nil {
+		return nil, err
 	}
-	if err := s.cfg.Reset(c.ctx, c.principal.AccountID); err != nil {
+	if err := s.cfg.Identity.ResetAccount(c.ctx, c.principal.AccountID); err != nil {
 		return nil, err
 	}
 	s.cfg.Faults.Reset(c.principal.AccountID)

@@ -50,8 +50,6 @@ type Config struct {
 	Throttle *Throttler
 	// Faults are the injected faults (configured and added at run time).
 	Faults *Faults
-	// Reset wipes an account back to empty (the admin reset call).
-	Reset func(ctx context.Context, accountID string) error
 }
 
 // DefaultMaxInFlight is the default cap on concurrent API requests.

@@ -317,8 +317,12 @@ func hashPassword(pw string) (string, error) {
 }
 
 // ResetAccount deletes every Connect resource of an account, in every
-// region, inside the caller's transaction.
-func ResetAccount(tx connectfed.Tx, accountID string) error {
+// region, and drops the caches.
+func (s *Service) ResetAccount(ctx context.Context, accountID string) error {
+	return s.update(ctx, func(tx connectfed.Tx) error { return resetAccount(tx, accountID) })
+}
+
+func resetAccount(tx connectfed.Tx, accountID string) error {
 	for _, kind := range []string{kindUser, kindUsername, kindSecurity, kindRouting, kindQueue, "instancealias", kindInstance} {
 		if _, err := tx.DeletePrefix(kind, accountID+"/"); err != nil {
 			return err

@@ -381,9 +381,13 @@ func (s *Service) DeletePolicy(ctx context.Context, accountID, owner, ownerName,
 }
 
 // ResetAccount deletes an account's IAM users, access keys, roles, inline
-// policies and STS sessions inside the caller's transaction. The account
-// and its root keys stay.
-func ResetAccount(tx connectfed.Tx, accountID string) error {
+// policies and STS sessions, and drops the caches. The account and its root
+// keys stay.
+func (s *Service) ResetAccount(ctx context.Context, accountID string) error {
+	return s.update(ctx, func(tx connectfed.Tx) error { return resetAccount(tx, accountID) })
+}
+
+func resetAccount(tx connectfed.Tx, accountID string) error {
 	prefix := accountID + "/"
 	refs, err := tx.List(kindUserKey, prefix, "", 0)
 	if err != nil {

@@ -14,6 +14,7 @@ package memory
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -50,16 +51,15 @@ func New() *Store {
 }
 
 // errClosed is returned by View and Update after Close.
-var errClosed = connectfed.Errorf(connectfed.EUNAVAILABLE, "memory store closed")
+var errClosed = fmt.Errorf("memory: store is closed: %w", connectfed.ErrUnavailable)
 
-// Close drops nothing (the data stays readable by nobody) and makes later
-// calls fail with EUNAVAILABLE.
+// Close makes every later call fail with ErrUnavailable.
 func (s *Store) Close() error {
 	s.closed.Store(true)
 	return nil
 }
 
-// Health reports whether the store accepts calls: nil until Close.
+// Health implements connectfed.Store: nil until Close.
 func (s *Store) Health(ctx context.Context) error {
 	if s.closed.Load() {
 		return errClosed

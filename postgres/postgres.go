@@ -172,6 +172,9 @@ func (db *DB) Close() error {
 
 var errClosed = fmt.Errorf("postgres: store is closed: %w", connectfed.ErrUnavailable)
 
+// Health implements connectfed.Store with Check.
+func (db *DB) Health(ctx context.Context) error { return db.Check(ctx) }
+
 // Check is a cheap probe for a health endpoint: one round trip that proves the
 // database answers, that the schema is at exactly the version this binary
 // expects (every migration recorded, none newer) and that the records table

@@ -261,6 +261,20 @@ func (db *DB) Update(ctx context.Context, fn func(connectfed.Tx) error) error {
 	}
 }
 
+// Health implements connectfed.Store: one read of the records table on a
+// reader connection.
+func (db *DB) Health(ctx context.Context) error {
+	if db.closed.Load() {
+		return errClosed
+	}
+	var n int
+	err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM records LIMIT 1)").Scan(&n)
+	if err != nil {
+		return dbError("health", err)
+	}
+	return nil
+}
+
 // Check runs SQLite's integrity_check and quick_check and returns an error
 // unless both report "ok".
 func (db *DB) Check(ctx context.Context) error {

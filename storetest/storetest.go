@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) connectfed.Store) {
 		{"WriteSkew", testWriteSkew},
 		{"CancelledContext", testCancelledContext},
 		{"CancelDuringUpdate", testCancelDuringUpdate},
+		{"HealthAndClose", testHealthAndClose},
 		{"TimeValuesVerbatim", testTimeValuesVerbatim},
 		{"Keys", testKeys},
 		{"KeysNonUTF8", testKeysNonUTF8},
@@ -1100,6 +1101,36 @@ func testWriteSkew(t *testing.T, s connectfed.Store) {
 }
 
 // --- context -------------------------------------------------------------
+
+// testHealthAndClose: Health answers nil on a working store and an error
+// for a cancelled context; after Close, Health, View and Update all fail with
+// ErrUnavailable (the suite's factory may Close again in its cleanup).
+func testHealthAndClose(t *testing.T, s connectfed.Store) {
+	if err := s.Health(t.Context()); err != nil {
+		t.Fatalf("Health on an empty store = %v, want nil", err)
+	}
+	update(t, s, func(tx connectfed.Tx) error { return tx.Create("doc", "k", []byte("v")) })
+	if err := s.Health(t.Context()); err != nil {
+		t.Fatalf("Health on a store with data = %v, want nil", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := s.Health(ctx); err == nil {
+		t.Fatal("Health with a cancelled context = nil, want an error")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close = %v", err)
+	}
+	for name, err := range map[string]error{
+		"Health": s.Health(t.Context()),
+		"View":   s.View(t.Context(), func(connectfed.Tx) error { return nil }),
+		"Update": s.Update(t.Context(), func(connectfed.Tx) error { return nil }),
+	} {
+		if !errors.Is(err, connectfed.ErrUnavailable) {
+			t.Errorf("%s after Close = %v, want an error matching ErrUnavailable", name, err)
+		}
+	}
+}
 
 func testCancelledContext(t *testing.T, s connectfed.Store) {
 	ctx, cancel := context.WithCancel(t.Context())

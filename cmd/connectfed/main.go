@@ -253,81 +253,224 @@ func isLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// Run opens the store, applies the configuration and starts serving. It
-// returns once /healthz answers 200.
+// Run starts the server in named phases and returns once it serves: resolve
+// the configuration (every file and flag read and checked, nothing opened),
+// open the state (data dir, master key, store), listen, build the services,
+// route, serve. If a phase fails, whatever earlier phases opened is closed.
 func (m *Main) Run(ctx context.Context) (err error) {
+	if err := m.startLog(); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	cfg, err := m.resolveConfig()
+	if err != nil {
+		return err
+	}
+	sealer, err := m.openState(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if err := m.listen(cfg); err != nil {
+		return err
+	}
+	svc, err := m.buildServices(ctx, cfg, sealer)
+	if err != nil {
+		return err
+	}
+	m.serve(m.routes(cfg, svc))
+	return nil
+}
+
+// settings is the resolved configuration: flags over the config file over
+// defaults, every value checked.
+type settings struct {
+	file           FileConfig
+	seed           *SeedFile // nil without --seed
+	accessTTL      time.Duration
+	refreshTTL     time.Duration
+	defaultAccount bool        // the development account (test/test) is on
+	tls            *tls.Config // nil: plain HTTP
+	throttle       *awsapi.Throttler
+}
+
+// startLog builds the logger from --log-level and --log-format.
+func (m *Main) startLog() error {
 	log, err := m.logger()
 	if err != nil {
 		return err
 	}
 	m.log = log
-	defer func() {
-		if err != nil {
-			m.logBuf.Close()
-		}
-	}()
-	var fileCfg FileConfig
+	return nil
+}
+
+// resolveConfig reads and checks the config file, the seed file, the TLS
+// pair and the flags that override them. It opens nothing.
+func (m *Main) resolveConfig() (*settings, error) {
+	cfg := &settings{}
 	if m.Config != "" {
 		c, err := LoadConfig(m.Config)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		fileCfg = *c
+		cfg.file = *c
 	}
+	fc := &cfg.file
 	if m.AccessTokenTTL != "" {
-		fileCfg.Tokens.AccessTokenTTL = m.AccessTokenTTL
+		fc.Tokens.AccessTokenTTL = m.AccessTokenTTL
 	}
 	if m.RefreshTokenTTL != "" {
-		fileCfg.Tokens.RefreshTokenTTL = m.RefreshTokenTTL
+		fc.Tokens.RefreshTokenTTL = m.RefreshTokenTTL
 	}
-	if errs := fileCfg.Validate(); len(errs) > 0 {
-		return fmt.Errorf("configuration has %d problem(s):\n  %s", len(errs), strings.Join(errs, "\n  "))
+	if errs := fc.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("configuration has %d problem(s):\n  %s", len(errs), strings.Join(errs, "\n  "))
 	}
-	accessTTL, _ := parseTTL(fileCfg.Tokens.AccessTokenTTL)
-	refreshTTL, _ := parseTTL(fileCfg.Tokens.RefreshTokenTTL)
-	if accessTTL == 0 {
-		accessTTL = federation.DefaultAccessTTL
+	cfg.accessTTL, _ = parseTTL(fc.Tokens.AccessTokenTTL)
+	cfg.refreshTTL, _ = parseTTL(fc.Tokens.RefreshTokenTTL)
+	if cfg.accessTTL == 0 {
+		cfg.accessTTL = federation.DefaultAccessTTL
 	}
-	if refreshTTL == 0 {
-		refreshTTL = federation.DefaultRefreshTTL
+	if cfg.refreshTTL == 0 {
+		cfg.refreshTTL = federation.DefaultRefreshTTL
 	}
-	if accessTTL > refreshTTL {
-		return fmt.Errorf("the access token lifetime (%s) must not exceed the refresh token lifetime (%s)", accessTTL, refreshTTL)
+	if cfg.accessTTL > cfg.refreshTTL {
+		return nil, fmt.Errorf("the access token lifetime (%s) must not exceed the refresh token lifetime (%s)", cfg.accessTTL, cfg.refreshTTL)
 	}
-	defaultOn := fileCfg.DefaultAccount == nil || *fileCfg.DefaultAccount
-	if defaultOn && !isLoopback(m.Listen) {
-		return fmt.Errorf("refusing to listen on %s with the default development keys (test/test): listen on loopback, or set defaultAccount: false in --config and declare accounts", m.Listen)
+	cfg.defaultAccount = fc.DefaultAccount == nil || *fc.DefaultAccount
+	if cfg.defaultAccount && !isLoopback(m.Listen) {
+		return nil, fmt.Errorf("refusing to listen on %s with the default development keys (test/test): listen on loopback, or set defaultAccount: false in --config and declare accounts", m.Listen)
 	}
+	if m.Seed != "" {
+		sf, err := LoadSeed(m.Seed)
+		if err != nil {
+			return nil, err
+		}
+		cfg.seed = sf
+	}
+	if (m.TLSCert == "") != (m.TLSKey == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	if m.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(m.TLSCert, m.TLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("TLS: %w", err)
+		}
+		cfg.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	throttle, err := m.throttler(fc.Throttle)
+	if err != nil {
+		return nil, err
+	}
+	cfg.throttle = throttle
+	return cfg, nil
+}
 
+// openState makes the data dir, loads (or creates) the master key and opens
+// the store (m.store).
+func (m *Main) openState(ctx context.Context, cfg *settings) (*seal.Sealer, error) {
 	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
-		return fmt.Errorf("data dir: %w", err)
+		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	var master []byte
+	var err error
 	if m.MasterKey != "" {
 		master, err = seal.ParseMasterKey(m.MasterKey)
 	} else {
 		master, err = seal.LoadOrCreateMasterKey(filepath.Join(m.DataDir, "master.key"))
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sealer, err := seal.NewSealer(master)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	store, err := m.openStore(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m.store = store
-	defer func() {
-		if err != nil {
-			store.Close()
-		}
-	}()
+	return sealer, nil
+}
 
+// listen binds the listen address (m.listener) and settles the public URL,
+// which defaults to the bound address.
+func (m *Main) listen(cfg *settings) error {
+	ln, err := net.Listen("tcp", m.Listen)
+	if err != nil {
+		return err
+	}
+	if cfg.tls != nil {
+		ln = tls.NewListener(ln, cfg.tls)
+	}
+	m.listener = ln
+	if m.PublicURL == "" {
+		scheme := "http://"
+		if cfg.tls != nil {
+			scheme = "https://"
+		}
+		m.PublicURL = scheme + ln.Addr().String()
+	}
+	m.PublicURL = strings.TrimRight(m.PublicURL, "/")
+	return nil
+}
+
+// services are the domain services and the pieces the routes share.
+type services struct {
+	sealer   *seal.Sealer
+	identity *identity.Service
+	connect  *connect.Service
+	fed      *federation.Service
+	metrics  *metrics.Server
+	events   func(ctx context.Context, event string, attrs ...any)
+}
+
+// buildServices makes the services over the store, brings the accounts and
+// the seed to their configured state, opens the token key ring and starts
+// the audit recorder (m.keys, m.audit).
+func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Sealer) (*services, error) {
+	store := m.store
 	ids := &identity.Service{Store: store, Sealer: sealer, Now: m.Now}
-	if defaultOn {
+	if err := m.ensureAccounts(ctx, cfg, ids); err != nil {
+		return nil, err
+	}
+	connectSvc := &connect.Service{Store: store, Now: m.Now}
+	if cfg.seed != nil {
+		known := map[string]bool{}
+		if cfg.defaultAccount {
+			known[connectfed.DefaultAccountID] = true
+		}
+		for _, a := range cfg.file.Accounts {
+			known[a.ID] = true
+		}
+		if err := applySeed(ctx, cfg.seed, ids, connectSvc, known); err != nil {
+			return nil, err
+		}
+		m.log.Info("seed applied", "file", m.Seed)
+	}
+	keys, err := federation.OpenKeyRing(ctx, store, sealer, m.Now, keyRotation, cfg.refreshTTL)
+	if err != nil {
+		return nil, err
+	}
+	m.keys = keys
+	fed := &federation.Service{Store: store, Connect: connectSvc, Keys: keys, Now: m.Now,
+		AccessTTL: cfg.accessTTL, RefreshTTL: cfg.refreshTTL, PublicURL: m.PublicURL}
+	met := metrics.NewServer()
+	m.audit = &audit.Recorder{Store: store, Log: m.log}
+	m.audit.Start()
+	return &services{sealer: sealer, identity: ids, connect: connectSvc, fed: fed, metrics: met,
+		events: m.eventSink(met)}, nil
+}
+
+// ensureAccounts makes the development account and the configured accounts
+// exist with their root keys, and removes the development key when the
+// development account is off.
+func (m *Main) ensureAccounts(ctx context.Context, cfg *settings, ids *identity.Service) error {
+	var err error
+	if cfg.defaultAccount {
 		err = ids.EnsureAccount(ctx, connectfed.Account{ID: connectfed.DefaultAccountID, Name: "development"},
 			[]identity.RootKey{{AccessKeyID: connectfed.DefaultAccessKey, SecretAccessKey: connectfed.DefaultSecretKey}})
 	} else {
@@ -336,7 +479,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("development account: %w", err)
 	}
-	for _, a := range fileCfg.Accounts {
+	for _, a := range cfg.file.Accounts {
 		keys := make([]identity.RootKey, 0, len(a.RootKeys))
 		for _, k := range a.RootKeys {
 			keys = append(keys, identity.RootKey{AccessKeyID: k.AccessKeyID, SecretAccessKey: k.SecretAccessKey})
@@ -345,74 +488,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return fmt.Errorf("account %s: %w", a.ID, err)
 		}
 	}
+	return nil
+}
 
-	connectSvc := &connect.Service{Store: store, Now: m.Now}
-	if m.Seed != "" {
-		sf, err := LoadSeed(m.Seed)
-		if err != nil {
-			return err
-		}
-		known := map[string]bool{}
-		if defaultOn {
-			known[connectfed.DefaultAccountID] = true
-		}
-		for _, a := range fileCfg.Accounts {
-			known[a.ID] = true
-		}
-		if err := applySeed(ctx, sf, ids, connectSvc, known); err != nil {
-			return err
-		}
-		log.Info("seed applied", "file", m.Seed)
-	}
-
-	keys, err := federation.OpenKeyRing(ctx, store, sealer, m.Now, keyRotation, refreshTTL)
-	if err != nil {
-		return err
-	}
-	m.keys = keys
-
-	var tlsCfg *tls.Config
-	if (m.TLSCert == "") != (m.TLSKey == "") {
-		return errors.New("--tls-cert and --tls-key go together")
-	}
-	if m.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(m.TLSCert, m.TLSKey)
-		if err != nil {
-			return fmt.Errorf("TLS: %w", err)
-		}
-		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	}
-	ln, err := net.Listen("tcp", m.Listen)
-	if err != nil {
-		return err
-	}
-	if tlsCfg != nil {
-		ln = tls.NewListener(ln, tlsCfg)
-	}
-	m.listener = ln
-	if m.PublicURL == "" {
-		scheme := "http://"
-		if tlsCfg != nil {
-			scheme = "https://"
-		}
-		m.PublicURL = scheme + ln.Addr().String()
-	}
-	m.PublicURL = strings.TrimRight(m.PublicURL, "/")
-
-	fed := &federation.Service{Store: store, Connect: connectSvc, Keys: keys, Now: m.Now,
-		AccessTTL: accessTTL, RefreshTTL: refreshTTL, PublicURL: m.PublicURL}
-	throttle, err := m.throttler(fileCfg.Throttle)
-	if err != nil {
-		return err
-	}
-	faults := &awsapi.Faults{}
-	for _, f := range fileCfg.Faults {
-		faults.Add(f)
-	}
-	met := metrics.NewServer()
-	m.audit = &audit.Recorder{Store: store, Log: log}
-	m.audit.Start()
-	events := func(ctx context.Context, event string, attrs ...any) {
+// eventSink feeds federation and sign-in events to the audit trail, the
+// metrics and the log.
+func (m *Main) eventSink(met *metrics.Server) func(ctx context.Context, event string, attrs ...any) {
+	return func(ctx context.Context, event string, attrs ...any) {
 		m.audit.Add(audit.FromAttrs(m.Now(), event, attrs...))
 		level := slog.LevelInfo
 		switch event {
@@ -431,56 +513,38 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		if event == "token-issued" || !strings.HasPrefix(event, "token-") && !strings.HasPrefix(event, "sign-") && !strings.HasPrefix(event, "refresh-") {
 			return // the access log line of the request (and the audit trail) already say it
 		}
-		log.Log(ctx, level, "federation event", append([]any{"event", event}, attrs...)...)
+		m.log.Log(ctx, level, "federation event", append([]any{"event", event}, attrs...)...)
+	}
+}
+
+// routes builds the handler tree: health, readiness, metrics, pprof, the
+// web pages and token endpoints, and the AWS API for everything else.
+func (m *Main) routes(cfg *settings, svc *services) http.Handler {
+	faults := &awsapi.Faults{}
+	for _, f := range cfg.file.Faults {
+		faults.Add(f)
 	}
 	api := awsapi.New(awsapi.Config{
-		Store:       store,
-		Identity:    ids,
-		Connect:     connectSvc,
-		Federation:  fed,
-		Logger:      log,
+		Store:       m.store,
+		Identity:    svc.identity,
+		Connect:     svc.connect,
+		Federation:  svc.fed,
+		Logger:      m.log,
 		Now:         m.Now,
-		PageKey:     sealer.DeriveKey("pagination"),
+		PageKey:     svc.sealer.DeriveKey("pagination"),
 		MaxInFlight: m.maxInFlight,
-		Metrics:     met,
-		Events:      events,
-		Throttle:    throttle,
+		Metrics:     svc.metrics,
+		Events:      svc.events,
+		Throttle:    cfg.throttle,
 		Faults:      faults,
-		Reset: func(ctx context.Context, accountID string) error {
-			err := store.Update(ctx, func(tx connectfed.Tx) error {
-				if err := connect.ResetAccount(tx, accountID); err != nil {
-					return err
-				}
-				return identity.ResetAccount(tx, accountID)
-			})
-			connectSvc.Invalidate()
-			ids.Invalidate()
-			return err
-		},
 	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
-	// Ready means the store answers.
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		err := store.View(ctx, func(tx connectfed.Tx) error {
-			_, err := tx.List("account", "", "", 1)
-			return err
-		})
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err != nil {
-			log.Warn("not ready: store does not answer", "err", err)
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, "store unavailable\n")
-			return
-		}
-		io.WriteString(w, "ready\n")
-	})
-	mux.Handle("GET /metrics", met.Registry.Handler())
+	mux.HandleFunc("GET /readyz", m.ready)
+	mux.Handle("GET /metrics", svc.metrics.Registry.Handler())
 	if m.Pprof == "true" {
 		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
@@ -488,27 +552,47 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 	}
 	(&web.Handler{
-		Fed: fed, Log: log, Now: m.Now, SecureCookies: tlsCfg != nil || strings.HasPrefix(m.PublicURL, "https://"),
-		Events: events,
+		Fed: svc.fed, Log: m.log, Now: m.Now, SecureCookies: cfg.tls != nil || strings.HasPrefix(m.PublicURL, "https://"),
+		Events: svc.events,
 	}).Register(mux)
 	mux.Handle("/", api)
+	return rootHandler(mux, api)
+}
+
+// ready answers /readyz: ready means the store answers its health probe.
+func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	err := m.store.Health(ctx)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err != nil {
+		m.log.Warn("not ready: store does not answer", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "store unavailable\n")
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// serve starts the HTTP server on m.listener and the background
+// maintenance, and logs the ready line.
+func (m *Main) serve(h http.Handler) {
 	m.http = &http.Server{
-		Handler:           rootHandler(mux, api),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
 	}
 	m.done = make(chan error, 1)
-	go func() { m.done <- m.http.Serve(ln) }()
+	go func() { m.done <- m.http.Serve(m.listener) }()
 	bg, stop := context.WithCancel(context.Background())
 	m.stopBG, m.bgDone = stop, make(chan struct{})
 	go m.maintain(bg)
-	log.Info("connectfed ready", "version", Version(), "listen", ln.Addr().String(), "public_url", m.PublicURL, "data_dir", m.DataDir)
+	m.log.Info("connectfed ready", "version", Version(), "listen", m.listener.Addr().String(), "public_url", m.PublicURL, "data_dir", m.DataDir)
 	m.logBuf.Flush() // the ready line is what scripts wait for
-	return nil
 }
 
 // openStore opens the embedded SQLite database or PostgreSQL.
@@ -603,12 +687,14 @@ func (m *Main) maintain(ctx context.Context) {
 func (m *Main) Addr() string { return m.listener.Addr().String() }
 
 // Close stops accepting, lets in-flight requests finish (bounded) and
-// closes the store.
+// closes the store. It closes whatever Run opened, also after Run failed
+// part way, and a second call does nothing.
 func (m *Main) Close() error {
 	var errs []error
 	if m.stopBG != nil {
 		m.stopBG()
 		<-m.bgDone
+		m.stopBG = nil
 	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -619,17 +705,23 @@ func (m *Main) Close() error {
 		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+		m.http = nil
+	} else if m.listener != nil {
+		m.listener.Close() // bound but never served
 	}
 	if m.audit != nil {
 		m.audit.Close()
+		m.audit = nil
 	}
 	if m.store != nil {
 		if err := m.store.Close(); err != nil {
 			errs = append(errs, err)
 		}
+		m.store = nil
 	}
 	if m.logBuf != nil {
 		m.logBuf.Close()
+		m.logBuf = nil
 	}
 	return errors.Join(errs...)
 }

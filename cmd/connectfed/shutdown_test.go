@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -74,4 +76,40 @@ func TestGracefulShutdown(t *testing.T) {
 	if len(li.InstanceSummaryList) != 1 || *li.InstanceSummaryList[0].InstanceAlias != "inflight" {
 		t.Errorf("after restart: %+v", li.InstanceSummaryList)
 	}
+}
+
+// TestFailedRunClosesWhatItOpened: a start that fails after it bound the
+// port and opened the store (here a seed naming an unknown profile) frees
+// both, so a corrected start on the same port and data dir succeeds.
+func TestFailedRunClosesWhatItOpened(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	must(t, os.WriteFile(bad, []byte("accounts:\n  - id: \"000000000000\"\n    instances:\n      - alias: x\n        users:\n          - username: bob\n            securityProfiles: [Nope]\n"), 0o600))
+
+	m := NewMain()
+	m.Stderr = discard{}
+	must(t, m.ParseFlags([]string{"--listen", addr, "--data-dir", dir, "--seed", bad}))
+	if err := m.Run(t.Context()); err == nil {
+		m.Close()
+		t.Fatal("a bad seed started")
+	}
+	if m.store != nil || m.audit != nil {
+		t.Error("the failed Run left the store or the audit recorder open")
+	}
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("the failed Run left %s bound: %v", addr, err)
+	}
+	ln.Close()
+	m.Close() // a second Close after the failed Run does nothing
+
+	m = NewMain()
+	m.Stderr = discard{}
+	must(t, m.ParseFlags([]string{"--listen", addr, "--data-dir", dir}))
+	must(t, m.Run(t.Context()))
+	must(t, m.Close())
 }
