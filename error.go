@@ -21,17 +21,17 @@ const (
 
 // Error is the one error type of the domain. Code is one of the E* constants.
 // Type, when set, is the exact AWS error name the wire layer must use (for
-// example "UserNotFoundException" where the generic code would say
-// ResourceNotFoundException). Message is shown to the client as is, so it must
+// example UserNotFoundException where the generic code would say
+// ResourceNotFoundException; see errortype.go). Message is shown to the client as is, so it must
 // never carry internal detail or secrets.
 type Error struct {
 	Code    string
-	Type    string
+	Type    ErrorType
 	Message string
 }
 
 func (e *Error) Error() string {
-	if e.Type != "" {
+	if e.Type != NoErrorType {
 		return fmt.Sprintf("%s (%s): %s", e.Type, e.Code, e.Message)
 	}
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
@@ -43,7 +43,7 @@ func Errorf(code, format string, args ...any) *Error {
 }
 
 // TypedErrorf returns an *Error that names its exact AWS error type.
-func TypedErrorf(code, typ, format string, args ...any) *Error {
+func TypedErrorf(code string, typ ErrorType, format string, args ...any) *Error {
 	return &Error{Code: code, Type: typ, Message: fmt.Sprintf(format, args...)}
 }
 

@@ -1,5 +1,7 @@
 package awsapi
 
+import "github.com/connectfed/connectfed"
+
 // connectfed's own admin operations for test suites, signed for "connect"
 // and authorized as connectfed:<Operation> on "*" (root may do all of
 // them; an IAM principal needs a policy). Everything they do is scoped to
@@ -22,7 +24,7 @@ func (s *Server) putFault(c *call, _ []string) (any, error) {
 	if err := decodeJSON(c.body, &in); err != nil {
 		return nil, err
 	}
-	v := &violations{errType: "InvalidParameterException"}
+	v := &violations{errType: connectfed.InvalidParameterException}
 	v.required("operation", in.Operation != nil)
 	f := Fault{Account: c.principal.AccountID, Operation: deref(in.Operation), Service: deref(in.Service),
 		ErrorCode: deref(in.ErrorCode), Message: deref(in.Message)}

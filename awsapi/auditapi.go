@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"github.com/connectfed/connectfed"
 	"strconv"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 // startTime and endTime (epoch seconds or RFC 3339; default the last 24
 // hours), maxResults (1-1000, default 100) and nextToken.
 func (s *Server) listAuditEvents(c *call, _ []string) (any, error) {
-	v := &violations{errType: "InvalidParameterException"}
+	v := &violations{errType: connectfed.InvalidParameterException}
 	q := c.r.URL.Query()
 	now := s.cfg.Now()
 	from := parseTimeParam(v, "startTime", q.Get("startTime"), now.Add(-24*time.Hour))
@@ -26,7 +27,7 @@ func (s *Server) listAuditEvents(c *call, _ []string) (any, error) {
 		return nil, err
 	}
 	listing := "ListAuditEvents/" + c.principal.AccountID + "/" + from.Format(time.RFC3339Nano) + "/" + to.Format(time.RFC3339Nano)
-	after, err := s.pager.cursor(listing, q.Get("nextToken"), "InvalidRequestException")
+	after, err := s.pager.cursor(listing, q.Get("nextToken"), connectfed.InvalidRequestException)
 	if err != nil {
 		return nil, err
 	}

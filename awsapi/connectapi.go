@@ -36,11 +36,11 @@ func (s *Server) serveConnect(c *call) {
 	rt, labels, pathMatched := matchRest(connectRoutes, c.r.Method, c.r.URL.EscapedPath())
 	if rt == nil {
 		if pathMatched {
-			s.writeError(c, protoRestJSON, connectfed.TypedErrorf(connectfed.EINVALID, "MethodNotAllowedException",
+			s.writeError(c, protoRestJSON, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.MethodNotAllowedException,
 				"The method %s is not allowed for the path %s.", c.r.Method, c.r.URL.EscapedPath()))
 			return
 		}
-		s.writeError(c, protoRestJSON, connectfed.TypedErrorf(connectfed.ENOTFOUND, "UnknownOperationException",
+		s.writeError(c, protoRestJSON, connectfed.TypedErrorf(connectfed.ENOTFOUND, connectfed.UnknownOperationException,
 			"No Amazon Connect operation matches %s %s.", c.r.Method, c.r.URL.EscapedPath()))
 		return
 	}
@@ -155,7 +155,7 @@ func (s *Server) createInstance(c *call, _ []string) (any, error) {
 	if err := s.authorize(c, "*", nil); err != nil {
 		return nil, err
 	}
-	v := &violations{errType: "InvalidRequestException"}
+	v := &violations{errType: connectfed.InvalidRequestException}
 	v.required("identityManagementType", in.IdentityManagementType != nil)
 	v.required("inboundCallsEnabled", in.InboundCallsEnabled != nil)
 	v.required("outboundCallsEnabled", in.OutboundCallsEnabled != nil)
@@ -181,11 +181,11 @@ func (s *Server) createInstance(c *call, _ []string) (any, error) {
 	imt := *in.IdentityManagementType
 	switch {
 	case imt == connectfed.IdentityExistingDirectory && in.DirectoryId == nil:
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "InvalidRequestException", "DirectoryId is required when IdentityManagementType is EXISTING_DIRECTORY.")
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException, "DirectoryId is required when IdentityManagementType is EXISTING_DIRECTORY.")
 	case imt != connectfed.IdentityExistingDirectory && in.DirectoryId != nil:
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "InvalidRequestException", "DirectoryId is only allowed when IdentityManagementType is EXISTING_DIRECTORY.")
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException, "DirectoryId is only allowed when IdentityManagementType is EXISTING_DIRECTORY.")
 	case imt != connectfed.IdentityExistingDirectory && in.InstanceAlias == nil:
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "InvalidRequestException", "InstanceAlias is required when IdentityManagementType is %s.", imt)
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException, "InstanceAlias is required when IdentityManagementType is %s.", imt)
 	}
 	inst, err := s.cfg.Connect.CreateInstance(c.ctx, c.scope, connect.CreateInstanceInput{
 		Alias:                  deref(in.InstanceAlias),
@@ -209,7 +209,7 @@ func deref(p *string) string {
 }
 
 func (s *Server) describeInstance(c *call, l []string) (any, error) {
-	v := &violations{errType: "InvalidRequestException"}
+	v := &violations{errType: connectfed.InvalidRequestException}
 	checkInstanceID(v, l[0])
 	if err := v.err(); err != nil {
 		return nil, err
@@ -225,7 +225,7 @@ func (s *Server) describeInstance(c *call, l []string) (any, error) {
 }
 
 func (s *Server) listInstances(c *call, _ []string) (any, error) {
-	v := &violations{errType: "InvalidRequestException"}
+	v := &violations{errType: connectfed.InvalidRequestException}
 	limit := queryInt(c, "maxResults", 10, 1, 10, v)
 	if err := v.err(); err != nil {
 		return nil, err
@@ -234,7 +234,7 @@ func (s *Server) listInstances(c *call, _ []string) (any, error) {
 		return nil, err
 	}
 	listing := "ListInstances/" + c.scope.AccountID + "/" + c.scope.Region
-	after, err := s.pager.cursor(listing, c.r.URL.Query().Get("nextToken"), "InvalidRequestException")
+	after, err := s.pager.cursor(listing, c.r.URL.Query().Get("nextToken"), connectfed.InvalidRequestException)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (s *Server) listInstances(c *call, _ []string) (any, error) {
 }
 
 func (s *Server) deleteInstance(c *call, l []string) (any, error) {
-	v := &violations{errType: "InvalidRequestException"}
+	v := &violations{errType: connectfed.InvalidRequestException}
 	checkInstanceID(v, l[0])
 	if ct := c.r.URL.Query().Get("clientToken"); len(ct) > 500 {
 		v.length("clientToken", ct, false, 0, 500)
@@ -327,7 +327,7 @@ func (s *Server) listRoutingProfiles(c *call, l []string) (any, error) {
 // listArgs validates and authorizes a per-instance listing and returns the
 // instance id, the cursor, the page size and the listing's MAC scope.
 func (s *Server) listArgs(c *call, instanceID string) (string, string, int, string, error) {
-	v := &violations{errType: "InvalidParameterException"}
+	v := &violations{errType: connectfed.InvalidParameterException}
 	checkInstanceID(v, instanceID)
 	limit := queryInt(c, "maxResults", 100, 1, 1000, v)
 	if err := v.err(); err != nil {
@@ -338,6 +338,6 @@ func (s *Server) listArgs(c *call, instanceID string) (string, string, int, stri
 	}
 	id := connect.ResolveInstanceID(c.scope, instanceID)
 	listing := c.op + "/" + c.scope.AccountID + "/" + c.scope.Region + "/" + id
-	after, err := s.pager.cursor(listing, c.r.URL.Query().Get("nextToken"), "InvalidRequestException")
+	after, err := s.pager.cursor(listing, c.r.URL.Query().Get("nextToken"), connectfed.InvalidRequestException)
 	return id, after, limit, listing, err
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/connectfed/connectfed"
 )
 
 // Fault makes calls fail or slow down, for people testing their own retry
@@ -128,9 +130,8 @@ func (f *Faults) apply(ctx context.Context, account, service, op string) (fired 
 	}
 	status := fired.StatusCode
 	if status == 0 {
-		status = restStatus[fired.ErrorCode]
-		if s, ok := queryStatus[fired.ErrorCode]; ok && status == 0 {
-			status = s
+		if t, ok := connectfed.ParseErrorType(fired.ErrorCode); ok {
+			status = t.Status()
 		}
 		if status == 0 {
 			status = 400

@@ -12,14 +12,14 @@ import (
 // Connect user whose username is the caller's name (the role session name
 // of an assumed role, or the IAM user's name).
 func (s *Server) getFederationToken(c *call, l []string) (any, error) {
-	v := &violations{errType: "InvalidParameterException"}
+	v := &violations{errType: connectfed.InvalidParameterException}
 	checkInstanceID(v, l[0])
 	if err := v.err(); err != nil {
 		return nil, err
 	}
 	p := c.principal
 	if p.IsRoot() {
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "InvalidRequestException",
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException,
 			"Provided identity: Principal: %s User: %s cannot be used for federation with Amazon Connect", p.ARN, p.UserID)
 	}
 	resource := s.instanceARN(c, l[0]) + "/user/" + p.UserID
@@ -28,17 +28,17 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 	}
 	inst, u, err := s.cfg.Connect.FindUser(c.ctx, c.scope, l[0], p.Name)
 	if errors.Is(err, connectfed.ErrNotFound) {
-		return nil, connectfed.TypedErrorf(connectfed.ENOTFOUND, "UserNotFoundException",
+		return nil, connectfed.TypedErrorf(connectfed.ENOTFOUND, connectfed.UserNotFoundException,
 			"No user with the specified credentials was found in the Amazon Connect instance.")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if inst.Status != connectfed.InstanceActive {
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "InvalidRequestException", "The instance %s is not active.", inst.ID)
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException, "The instance %s is not active.", inst.ID)
 	}
 	if inst.IdentityManagementType != connectfed.IdentitySAML {
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "InvalidRequestException",
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException,
 			"The instance %s is not configured to use SAML for identity management.", inst.ID)
 	}
 	tok := s.cfg.Federation.Issue(inst, u)
@@ -79,12 +79,12 @@ func (s *Server) revokeFederationToken(c *call, _ []string) (any, error) {
 	if err := decodeJSON(c.body, &in); err != nil {
 		return nil, err
 	}
-	v := &violations{errType: "InvalidParameterException"}
+	v := &violations{errType: connectfed.InvalidParameterException}
 	v.required("token", in.Token != nil)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	invalid := connectfed.TypedErrorf(connectfed.EINVALID, "InvalidParameterException", "The token is not valid.")
+	invalid := connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidParameterException, "The token is not valid.")
 	claims, err := s.cfg.Federation.Inspect(c.ctx, *in.Token)
 	if err != nil || claims.AccountID != c.principal.AccountID {
 		return nil, invalid

@@ -113,7 +113,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		depth, dup, object, shapeErr := jsonShape(body)
 		if err != nil {
 			var e *connectfed.Error
-			if !errors.As(err, &e) || e.Type != "SerializationException" || e.Code != connectfed.EINVALID || e.Message == "" {
+			if !errors.As(err, &e) || e.Type != connectfed.SerializationException || e.Code != connectfed.EINVALID || e.Message == "" {
 				t.Fatalf("decodeJSON(%q) = %#v, want a SerializationException", body, err)
 			}
 			if !blank && stdErr == nil && shapeErr == nil && utf8.Valid(body) && object && !dup && depth <= strictjson.MaxDepth &&
@@ -156,7 +156,7 @@ func TestDecodeJSONMemberNamesAreCaseSensitive(t *testing.T) {
 		}
 		err := decodeJSON([]byte(body), &in)
 		var e *connectfed.Error
-		if !errors.As(err, &e) || e.Type != "SerializationException" || !strings.Contains(e.Message, "case-sensitive") {
+		if !errors.As(err, &e) || e.Type != connectfed.SerializationException || !strings.Contains(e.Message, "case-sensitive") {
 			t.Errorf("%s: %v, want SerializationException naming case", body, err)
 		}
 	}
@@ -196,7 +196,7 @@ func FuzzQueryParams(f *testing.F) {
 		}
 		if err != nil {
 			var e *connectfed.Error
-			if !errors.As(err, &e) || e.Code != connectfed.EINVALID || (e.Type != "MalformedQueryString" && e.Type != "InvalidAction") {
+			if !errors.As(err, &e) || e.Code != connectfed.EINVALID || (e.Type != connectfed.MalformedQueryString && e.Type != connectfed.InvalidAction) {
 				t.Fatalf("queryParams error %#v", err)
 			}
 			return

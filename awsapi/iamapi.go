@@ -38,7 +38,7 @@ func checkIAMName(v *violations, member, value string, max int) {
 	}
 }
 
-func iamValidation() *violations { return &violations{errType: "ValidationError"} }
+func iamValidation() *violations { return &violations{errType: connectfed.ValidationError} }
 
 // iamAuthorize checks iam:<op> on resource.
 func (s *Server) iamAuthorize(c *call, resource string) error {
@@ -148,7 +148,7 @@ func (s *Server) iamGetUser(c *call, p url.Values) (any, error) {
 	}
 	v := iamValidation()
 	if name == "" && !p.Has("UserName") {
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "ValidationError", "Must specify userName when calling with non-User credentials")
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.ValidationError, "Must specify userName when calling with non-User credentials")
 	}
 	checkIAMName(v, "userName", name, 128)
 	if err := v.err(); err != nil {
@@ -199,7 +199,7 @@ func (s *Server) keyUser(c *call, p url.Values) (name string, root bool, err err
 	}
 	name = callerUserName(c, p)
 	if name == "" {
-		return "", false, connectfed.TypedErrorf(connectfed.EINVALID, "ValidationError", "Must specify userName when calling with non-User credentials")
+		return "", false, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.ValidationError, "Must specify userName when calling with non-User credentials")
 	}
 	v := iamValidation()
 	checkIAMName(v, "userName", name, 128)

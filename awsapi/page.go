@@ -36,7 +36,7 @@ func (p pager) token(listing, last string) string {
 }
 
 // cursor checks a NextToken and returns the key to continue after.
-func (p pager) cursor(listing, token string, errType string) (string, error) {
+func (p pager) cursor(listing, token string, errType connectfed.ErrorType) (string, error) {
 	if token == "" {
 		return "", nil
 	}

@@ -25,60 +25,33 @@ func queryNamespace(service string) string {
 	return "https://sts.amazonaws.com/doc/2011-06-15/"
 }
 
-// queryStatus is the HTTP status of each query-protocol error code.
-var queryStatus = map[string]int{
-	"NoSuchEntity":               404,
-	"EntityAlreadyExists":        409,
-	"DeleteConflict":             409,
-	"LimitExceeded":              409,
-	"MalformedPolicyDocument":    400,
-	"ValidationError":            400,
-	"InvalidAction":              400,
-	"MissingAction":              400,
-	"MissingParameter":           400,
-	"InvalidParameterValue":      400,
-	"MalformedQueryString":       400,
-	"IncompleteSignature":        400,
-	"AccessDenied":               403,
-	"AccessDeniedException":      403,
-	"MissingAuthenticationToken": 403,
-	"InvalidClientTokenId":       403,
-	"SignatureDoesNotMatch":      403,
-	"ExpiredToken":               403,
-	"RequestEntityTooLarge":      413,
-	"Throttling":                 400,
-	"ServiceFailure":             500,
-	"InternalFailure":            500,
-	"ServiceUnavailable":         503,
+var queryDefaultType = map[string]connectfed.ErrorType{
+	connectfed.ENOTFOUND:     connectfed.NoSuchEntity,
+	connectfed.ECONFLICT:     connectfed.EntityAlreadyExists,
+	connectfed.EINVALID:      connectfed.ValidationError,
+	connectfed.EUNAUTHORIZED: connectfed.InvalidClientTokenId,
+	connectfed.EFORBIDDEN:    connectfed.AccessDenied,
+	connectfed.ETHROTTLED:    connectfed.Throttling,
 }
 
-var queryDefaultType = map[string]string{
-	connectfed.ENOTFOUND:     "NoSuchEntity",
-	connectfed.ECONFLICT:     "EntityAlreadyExists",
-	connectfed.EINVALID:      "ValidationError",
-	connectfed.EUNAUTHORIZED: "InvalidClientTokenId",
-	connectfed.EFORBIDDEN:    "AccessDenied",
-	connectfed.ETHROTTLED:    "Throttling",
-}
-
-var sigv4Query = map[sigv4.Kind]string{
-	sigv4.KindMissing:           "MissingAuthenticationToken",
-	sigv4.KindIncomplete:        "IncompleteSignature",
-	sigv4.KindSignatureMismatch: "SignatureDoesNotMatch",
-	sigv4.KindUnknownKey:        "InvalidClientTokenId",
-	sigv4.KindInvalidToken:      "InvalidClientTokenId",
-	sigv4.KindExpiredToken:      "ExpiredToken",
-	sigv4.KindSkew:              "SignatureDoesNotMatch",
-	sigv4.KindPresignExpired:    "AccessDenied",
+var sigv4Query = map[sigv4.Kind]connectfed.ErrorType{
+	sigv4.KindMissing:           connectfed.MissingAuthenticationToken,
+	sigv4.KindIncomplete:        connectfed.IncompleteSignature,
+	sigv4.KindSignatureMismatch: connectfed.SignatureDoesNotMatch,
+	sigv4.KindUnknownKey:        connectfed.InvalidClientTokenId,
+	sigv4.KindInvalidToken:      connectfed.InvalidClientTokenId,
+	sigv4.KindExpiredToken:      connectfed.ExpiredToken,
+	sigv4.KindSkew:              connectfed.SignatureDoesNotMatch,
+	sigv4.KindPresignExpired:    connectfed.AccessDenied,
 }
 
 // queryRename maps restJson1 names that domain errors may carry to their
 // query-protocol spelling.
-var queryRename = map[string]string{
-	"AccessDeniedException":          "AccessDenied",
-	"SerializationException":         "MalformedQueryString",
-	"RequestEntityTooLargeException": "RequestEntityTooLarge",
-	"ThrottlingException":            "Throttling",
+var queryRename = map[connectfed.ErrorType]connectfed.ErrorType{
+	connectfed.AccessDeniedException:          connectfed.AccessDenied,
+	connectfed.SerializationException:         connectfed.MalformedQueryString,
+	connectfed.RequestEntityTooLargeException: connectfed.RequestEntityTooLarge,
+	connectfed.ThrottlingException:            connectfed.Throttling,
 }
 
 func resolveQuery(service string, err error) wireError {
@@ -93,7 +66,7 @@ func resolveQuery(service string, err error) wireError {
 		if se.Kind == sigv4.KindMissing {
 			msg = "Request is missing Authentication Token"
 		}
-		return wireError{Type: t, Status: queryStatus[t], Message: msg}
+		return wireError{Type: t.String(), Status: t.Status(), Message: msg}
 	}
 	var e *connectfed.Error
 	if errors.As(err, &e) && e.Code != connectfed.EINTERNAL && e.Code != connectfed.EUNAVAILABLE {
@@ -101,23 +74,23 @@ func resolveQuery(service string, err error) wireError {
 		if r, ok := queryRename[t]; ok {
 			t = r
 		}
-		if t == "" {
+		if t == connectfed.NoErrorType {
 			t = queryDefaultType[e.Code]
 		}
-		status, ok := queryStatus[t]
-		if !ok {
+		status := t.Status()
+		if status == 0 {
 			status = 400
 		}
-		return wireError{Type: t, Status: status, Message: e.Message}
+		return wireError{Type: t.String(), Status: status, Message: e.Message}
 	}
-	internal := "ServiceFailure"
+	internal := connectfed.ServiceFailure
 	if service == "sts" {
-		internal = "InternalFailure"
+		internal = connectfed.InternalFailure
 	}
 	if connectfed.ErrorCode(err) == connectfed.EUNAVAILABLE || errors.Is(err, connectfed.ErrUnavailable) {
-		return wireError{Type: "ServiceUnavailable", Status: 503, Message: "The service is temporarily unavailable. Try again later.", Internal: true}
+		return wireError{Type: connectfed.ServiceUnavailable.String(), Status: connectfed.ServiceUnavailable.Status(), Message: "The service is temporarily unavailable. Try again later.", Internal: true}
 	}
-	return wireError{Type: internal, Status: 500, Message: internalMessage, Internal: true}
+	return wireError{Type: internal.String(), Status: internal.Status(), Message: internalMessage, Internal: true}
 }
 
 type xmlError struct {
@@ -133,10 +106,7 @@ type xmlError struct {
 
 func writeQueryError(c *call, we wireError) {
 	e := xmlError{Xmlns: queryNamespace(c.service), RequestId: c.id}
-	e.Error.Type = "Sender"
-	if we.Status >= 500 {
-		e.Error.Type = "Receiver"
-	}
+	e.Error.Type = connectfed.FaultFor(we.Status)
 	e.Error.Code = we.Type
 	e.Error.Message = we.Message
 	writeXML(c, we.Status, e)
@@ -163,11 +133,11 @@ func queryParams(c *call) (url.Values, error) {
 	if c.r.Method == http.MethodPost {
 		raw = string(c.body)
 	} else if c.r.Method != http.MethodGet {
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "InvalidAction", "The query protocol accepts only GET and POST, not %s.", c.r.Method)
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidAction, "The query protocol accepts only GET and POST, not %s.", c.r.Method)
 	}
 	vals, err := url.ParseQuery(raw)
 	if err != nil {
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "MalformedQueryString", "The request parameters could not be parsed.")
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.MalformedQueryString, "The request parameters could not be parsed.")
 	}
 	if c.r.Method == http.MethodPost {
 		// Presigned query auth parameters live in the URL; drop them from
@@ -180,7 +150,7 @@ func queryParams(c *call) (url.Values, error) {
 	}
 	for k, v := range vals {
 		if len(v) > 1 {
-			return nil, connectfed.TypedErrorf(connectfed.EINVALID, "MalformedQueryString", "The parameter %s is given more than once.", k)
+			return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.MalformedQueryString, "The parameter %s is given more than once.", k)
 		}
 	}
 	return vals, nil
@@ -218,12 +188,12 @@ func (s *Server) serveQuery(c *call) {
 	}
 	action := p.Get("Action")
 	if action == "" {
-		s.writeError(c, protoQuery, connectfed.TypedErrorf(connectfed.EINVALID, "MissingAction", "Missing Action"))
+		s.writeError(c, protoQuery, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.MissingAction, "Missing Action"))
 		return
 	}
 	version := p.Get("Version")
 	if version == "" {
-		s.writeError(c, protoQuery, connectfed.TypedErrorf(connectfed.EINVALID, "MissingParameter", "The request must contain the parameter Version."))
+		s.writeError(c, protoQuery, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.MissingParameter, "The request must contain the parameter Version."))
 		return
 	}
 	ops := stsOps
@@ -232,7 +202,7 @@ func (s *Server) serveQuery(c *call) {
 	}
 	op, ok := ops[action]
 	if !ok || version != queryVersion[c.service] {
-		s.writeError(c, protoQuery, connectfed.TypedErrorf(connectfed.EINVALID, "InvalidAction",
+		s.writeError(c, protoQuery, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidAction,
 			"Could not find operation %s for version %s", truncate(action, 64), truncate(version, 32)))
 		return
 	}

@@ -151,7 +151,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		defer func() { <-s.inflight }()
 	default:
 		s.cfg.Metrics.Throttled.Inc("concurrency")
-		s.writeError(c, proto, connectfed.TypedErrorf(connectfed.ETHROTTLED, "ThrottlingException",
+		s.writeError(c, proto, connectfed.TypedErrorf(connectfed.ETHROTTLED, connectfed.ThrottlingException,
 			"Rate exceeded: the server is handling its maximum of %d concurrent requests.", s.cfg.MaxInFlight))
 		return
 	}
@@ -241,13 +241,13 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error)
 		if errors.As(err, &mbe) {
 			return nil, tooLarge(max)
 		}
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, "SerializationException", "The request body could not be read.")
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.SerializationException, "The request body could not be read.")
 	}
 	return b, nil
 }
 
 func tooLarge(max int64) error {
-	return connectfed.TypedErrorf(connectfed.EINVALID, "RequestEntityTooLargeException",
+	return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.RequestEntityTooLargeException,
 		"Request body exceeds the limit of %s bytes.", strconv.FormatInt(max, 10))
 }
 
@@ -327,7 +327,7 @@ func (s *Server) gate(c *call) error {
 	}
 	if s.cfg.Throttle != nil && !s.cfg.Throttle.Allow(c.principal.AccountID, c.scope.Region, c.service, c.op) {
 		s.cfg.Metrics.Throttled.Inc("quota")
-		return connectfed.TypedErrorf(connectfed.ETHROTTLED, "ThrottlingException", "Rate exceeded")
+		return connectfed.TypedErrorf(connectfed.ETHROTTLED, connectfed.ThrottlingException, "Rate exceeded")
 	}
 	return nil
 }

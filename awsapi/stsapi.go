@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"encoding/xml"
+	"github.com/connectfed/connectfed"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -12,7 +13,7 @@ import (
 var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]*$`)
 
 func (s *Server) assumeRole(c *call, p url.Values) (any, error) {
-	v := &violations{errType: "ValidationError"}
+	v := &violations{errType: connectfed.ValidationError}
 	roleARN := p.Get("RoleArn")
 	v.required("roleArn", p.Has("RoleArn"))
 	v.length("roleArn", roleARN, false, 20, 2048)

@@ -91,7 +91,7 @@ func (s *Server) createUser(c *call, l []string) (any, error) {
 	if err := decodeJSON(c.body, &in); err != nil {
 		return nil, err
 	}
-	v := &violations{errType: "InvalidParameterException"}
+	v := &violations{errType: connectfed.InvalidParameterException}
 	checkInstanceID(v, l[0])
 	v.required("username", in.Username != nil)
 	if in.Username != nil {
@@ -160,7 +160,7 @@ type userJSON struct {
 }
 
 func (s *Server) describeUser(c *call, l []string) (any, error) {
-	if err := s.userArgs(c, l, &violations{errType: "InvalidParameterException"}); err != nil {
+	if err := s.userArgs(c, l, &violations{errType: connectfed.InvalidParameterException}); err != nil {
 		return nil, err
 	}
 	u, err := s.cfg.Connect.GetUser(c.ctx, c.scope, l[0], l[1])
@@ -179,7 +179,7 @@ func (s *Server) describeUser(c *call, l []string) (any, error) {
 }
 
 func (s *Server) deleteUser(c *call, l []string) (any, error) {
-	if err := s.userArgs(c, l, &violations{errType: "InvalidParameterException"}); err != nil {
+	if err := s.userArgs(c, l, &violations{errType: connectfed.InvalidParameterException}); err != nil {
 		return nil, err
 	}
 	if _, err := s.cfg.Connect.DeleteUser(c.ctx, c.scope, l[0], l[1]); err != nil {
@@ -218,7 +218,7 @@ func (s *Server) updateUserIdentityInfo(c *call, l []string) (any, error) {
 	if err := decodeJSON(c.body, &in); err != nil {
 		return nil, err
 	}
-	v := &violations{errType: "InvalidParameterException"}
+	v := &violations{errType: connectfed.InvalidParameterException}
 	v.required("identityInfo", in.IdentityInfo != nil)
 	info := checkIdentityInfo(v, in.IdentityInfo)
 	return s.updateUser(c, l, v, connect.UserChange{IdentityInfo: info})
@@ -229,7 +229,7 @@ func (s *Server) updateUserPhoneConfig(c *call, l []string) (any, error) {
 	if err := decodeJSON(c.body, &in); err != nil {
 		return nil, err
 	}
-	v := &violations{errType: "InvalidParameterException"}
+	v := &violations{errType: connectfed.InvalidParameterException}
 	v.required("phoneConfig", in.PhoneConfig != nil)
 	if in.PhoneConfig != nil {
 		v.required("phoneConfig.phoneType", in.PhoneConfig.PhoneType != nil)
@@ -243,7 +243,7 @@ func (s *Server) updateUserSecurityProfiles(c *call, l []string) (any, error) {
 	if err := decodeJSON(c.body, &in); err != nil {
 		return nil, err
 	}
-	v := &violations{errType: "InvalidParameterException"}
+	v := &violations{errType: connectfed.InvalidParameterException}
 	checkProfileIDs(v, in.SecurityProfileIds, in.SecurityProfileIds != nil)
 	return s.updateUser(c, l, v, connect.UserChange{SecurityProfileIDs: in.SecurityProfileIds})
 }
@@ -253,7 +253,7 @@ func (s *Server) updateUserRoutingProfile(c *call, l []string) (any, error) {
 	if err := decodeJSON(c.body, &in); err != nil {
 		return nil, err
 	}
-	v := &violations{errType: "InvalidParameterException"}
+	v := &violations{errType: connectfed.InvalidParameterException}
 	v.required("routingProfileId", in.RoutingProfileId != nil)
 	if in.RoutingProfileId != nil {
 		v.length("routingProfileId", *in.RoutingProfileId, false, 1, 100)

@@ -16,7 +16,7 @@ import (
 // "2 validation errors detected: Value 'x' at 'username' failed to satisfy
 // constraint: Member must ...; ...".
 type violations struct {
-	errType string // the op's error shape for bad parameters
+	errType connectfed.ErrorType // the op's error shape for bad parameters
 	list    []string
 }
 
@@ -82,7 +82,7 @@ func decodeJSON(body []byte, v any) error {
 	if err := strictjson.Decode(body, v); err != nil {
 		var se *strictjson.Error
 		if errors.As(err, &se) {
-			return connectfed.TypedErrorf(connectfed.EINVALID, "SerializationException", "%s", se.Message)
+			return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.SerializationException, "%s", se.Message)
 		}
 		return err
 	}

@@ -110,7 +110,7 @@ func ResolveInstanceID(sc Scope, idOrARN string) string {
 }
 
 func notFound(format string, args ...any) error {
-	return connectfed.TypedErrorf(connectfed.ENOTFOUND, "ResourceNotFoundException", format, args...)
+	return connectfed.TypedErrorf(connectfed.ENOTFOUND, connectfed.ResourceNotFoundException, format, args...)
 }
 
 // instanceNotFound is the message AWS gives for an unknown instance.
@@ -163,7 +163,7 @@ func (s *Service) CreateInstance(ctx context.Context, sc Scope, in CreateInstanc
 				if errors.Is(err, connectfed.ErrExists) {
 					// CreateInstance models no conflict error; AWS reports a
 					// taken alias as an invalid request.
-					return connectfed.TypedErrorf(connectfed.ECONFLICT, "InvalidRequestException",
+					return connectfed.TypedErrorf(connectfed.ECONFLICT, connectfed.InvalidRequestException,
 						"An instance with alias %s already exists in this account and region.", in.Alias)
 				}
 				return err

@@ -31,11 +31,11 @@ type CreateUserInput struct {
 }
 
 func invalidParam(format string, args ...any) error {
-	return connectfed.TypedErrorf(connectfed.EINVALID, "InvalidParameterException", format, args...)
+	return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidParameterException, format, args...)
 }
 
 func invalidRequest(format string, args ...any) error {
-	return connectfed.TypedErrorf(connectfed.EINVALID, "InvalidRequestException", format, args...)
+	return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException, format, args...)
 }
 
 // CreateUser creates a user in an instance. The username is unique within
@@ -99,7 +99,7 @@ func (s *Service) CreateUsers(ctx context.Context, sc Scope, instanceID string, 
 			ref, _ := json.Marshal(u.ID)
 			if err := tx.Create(kindUsername, childKey(sc, inst.ID, u.Username), ref); err != nil {
 				if errors.Is(err, connectfed.ErrExists) {
-					return connectfed.TypedErrorf(connectfed.ECONFLICT, "DuplicateResourceException",
+					return connectfed.TypedErrorf(connectfed.ECONFLICT, connectfed.DuplicateResourceException,
 						"User with username %s already exists.", u.Username)
 				}
 				return err

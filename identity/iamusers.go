@@ -64,16 +64,16 @@ type Role struct {
 // ARN returns the role's ARN.
 func (r *Role) ARN() string { return "arn:aws:iam::" + r.AccountID + ":role" + r.Path + r.Name }
 
-func iamErr(code, typ, format string, args ...any) error {
+func iamErr(code string, typ connectfed.ErrorType, format string, args ...any) error {
 	return connectfed.TypedErrorf(code, typ, format, args...)
 }
 
 func noSuchUser(name string) error {
-	return iamErr(connectfed.ENOTFOUND, "NoSuchEntity", "The user with name %s cannot be found.", name)
+	return iamErr(connectfed.ENOTFOUND, connectfed.NoSuchEntity, "The user with name %s cannot be found.", name)
 }
 
 func noSuchRole(name string) error {
-	return iamErr(connectfed.ENOTFOUND, "NoSuchEntity", "The role with name %s cannot be found.", name)
+	return iamErr(connectfed.ENOTFOUND, connectfed.NoSuchEntity, "The role with name %s cannot be found.", name)
 }
 
 // CreateUser creates an IAM user. Names are unique per account,
@@ -83,7 +83,7 @@ func (s *Service) CreateUser(ctx context.Context, accountID, name, path string) 
 	err := s.update(ctx, func(tx connectfed.Tx) error {
 		err := connectfed.CreateJSON(tx, kindUser, nameKey(accountID, name), u)
 		if errors.Is(err, connectfed.ErrExists) {
-			return iamErr(connectfed.ECONFLICT, "EntityAlreadyExists", "User with name %s already exists.", name)
+			return iamErr(connectfed.ECONFLICT, connectfed.EntityAlreadyExists, "User with name %s already exists.", name)
 		}
 		return err
 	})
@@ -138,14 +138,14 @@ func (s *Service) DeleteUser(ctx context.Context, accountID, name string) error 
 			return err
 		}
 		if len(keys) > 0 {
-			return iamErr(connectfed.ECONFLICT, "DeleteConflict", "Cannot delete entity, must delete access keys first.")
+			return iamErr(connectfed.ECONFLICT, connectfed.DeleteConflict, "Cannot delete entity, must delete access keys first.")
 		}
 		pols, err := tx.List(kindPolicy, policyPrefix(accountID, "user", name), "", 1)
 		if err != nil {
 			return err
 		}
 		if len(pols) > 0 {
-			return iamErr(connectfed.ECONFLICT, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+			return iamErr(connectfed.ECONFLICT, connectfed.DeleteConflict, "Cannot delete entity, must delete policies first.")
 		}
 		return tx.Delete(kindUser, nameKey(accountID, name))
 	})
@@ -166,7 +166,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, accountID, userName strin
 			return err
 		}
 		if len(existing) >= MaxAccessKeysPerUser {
-			return iamErr(connectfed.ECONFLICT, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: %d", MaxAccessKeysPerUser)
+			return iamErr(connectfed.ECONFLICT, connectfed.LimitExceeded, "Cannot exceed quota for AccessKeysPerUser: %d", MaxAccessKeysPerUser)
 		}
 		id := awsID("AKIA", 16)
 		key = AccessKey{AccountID: accountID, UserName: u.Name, UserID: u.ID, ID: id, Status: "Active", Created: s.now(),
@@ -195,7 +195,7 @@ func (s *Service) ImportAccessKey(ctx context.Context, accountID, userName, keyI
 		err := connectfed.GetJSON(tx, kindAccessKey, keyID, &existing)
 		switch {
 		case err == nil && (existing.AccountID != accountID || existing.UserID != u.ID):
-			return iamErr(connectfed.ECONFLICT, "EntityAlreadyExists", "Access key %s belongs to another user.", keyID)
+			return iamErr(connectfed.ECONFLICT, connectfed.EntityAlreadyExists, "Access key %s belongs to another user.", keyID)
 		case err == nil:
 			existing.SealedSecret = s.Sealer.Seal(secret, "accesskey/"+keyID)
 			return connectfed.PutJSON(tx, kindAccessKey, keyID, existing)
@@ -203,10 +203,10 @@ func (s *Service) ImportAccessKey(ctx context.Context, accountID, userName, keyI
 			return err
 		}
 		if strings.HasPrefix(keyID, "ASIA") {
-			return iamErr(connectfed.EINVALID, "ValidationError", "ASIA access key ids are reserved for temporary credentials.")
+			return iamErr(connectfed.EINVALID, connectfed.ValidationError, "ASIA access key ids are reserved for temporary credentials.")
 		}
 		if _, err := tx.Get(kindRootKey, keyID); err == nil {
-			return iamErr(connectfed.ECONFLICT, "EntityAlreadyExists", "Access key %s is a root key.", keyID)
+			return iamErr(connectfed.ECONFLICT, connectfed.EntityAlreadyExists, "Access key %s is a root key.", keyID)
 		}
 		key := AccessKey{AccountID: accountID, UserName: u.Name, UserID: u.ID, ID: keyID, Status: "Active", Created: s.now(),
 			SealedSecret: s.Sealer.Seal(secret, "accesskey/"+keyID)}
@@ -251,7 +251,7 @@ func (s *Service) DeleteAccessKey(ctx context.Context, accountID, userName, keyI
 		}
 		err := tx.Delete(kindUserKey, nameKey(accountID, userName)+"/"+keyID)
 		if errors.Is(err, connectfed.ErrNotFound) {
-			return iamErr(connectfed.ENOTFOUND, "NoSuchEntity", "The Access Key with id %s cannot be found.", keyID)
+			return iamErr(connectfed.ENOTFOUND, connectfed.NoSuchEntity, "The Access Key with id %s cannot be found.", keyID)
 		}
 		if err != nil {
 			return err
@@ -270,7 +270,7 @@ func (s *Service) CreateRole(ctx context.Context, accountID, name, path, descrip
 	err := s.update(ctx, func(tx connectfed.Tx) error {
 		err := connectfed.CreateJSON(tx, kindRole, nameKey(accountID, name), r)
 		if errors.Is(err, connectfed.ErrExists) {
-			return iamErr(connectfed.ECONFLICT, "EntityAlreadyExists", "Role with name %s already exists.", name)
+			return iamErr(connectfed.ECONFLICT, connectfed.EntityAlreadyExists, "Role with name %s already exists.", name)
 		}
 		return err
 	})
@@ -283,9 +283,9 @@ func (s *Service) CreateRole(ctx context.Context, accountID, name, path, descrip
 func malformed(err error) error {
 	var me *iam.MalformedPolicyError
 	if errors.As(err, &me) {
-		return iamErr(connectfed.EINVALID, "MalformedPolicyDocument", "%s", me.Message)
+		return iamErr(connectfed.EINVALID, connectfed.MalformedPolicyDocument, "%s", me.Message)
 	}
-	return iamErr(connectfed.EINVALID, "MalformedPolicyDocument", "Syntax errors in policy.")
+	return iamErr(connectfed.EINVALID, connectfed.MalformedPolicyDocument, "Syntax errors in policy.")
 }
 
 // GetRole returns a role, or NoSuchEntity.
@@ -318,7 +318,7 @@ func (s *Service) DeleteRole(ctx context.Context, accountID, name string) error 
 			return err
 		}
 		if len(pols) > 0 {
-			return iamErr(connectfed.ECONFLICT, "DeleteConflict", "Cannot delete entity, must delete policies first.")
+			return iamErr(connectfed.ECONFLICT, connectfed.DeleteConflict, "Cannot delete entity, must delete policies first.")
 		}
 		return tx.Delete(kindRole, nameKey(accountID, name))
 	})
@@ -374,7 +374,7 @@ func (s *Service) DeletePolicy(ctx context.Context, accountID, owner, ownerName,
 		}
 		err := tx.Delete(kindPolicy, policyPrefix(accountID, owner, ownerName)+policyName)
 		if errors.Is(err, connectfed.ErrNotFound) {
-			return iamErr(connectfed.ENOTFOUND, "NoSuchEntity", "The %s policy with name %s cannot be found.", owner, policyName)
+			return iamErr(connectfed.ENOTFOUND, connectfed.NoSuchEntity, "The %s policy with name %s cannot be found.", owner, policyName)
 		}
 		return err
 	})

@@ -205,7 +205,7 @@ func (s *Service) Authorize(ctx context.Context, p *connectfed.Principal, action
 
 // Denied is the AccessDeniedException AWS returns for a refused action.
 func Denied(p *connectfed.Principal, action, resource string) error {
-	return connectfed.TypedErrorf(connectfed.EFORBIDDEN, "AccessDeniedException",
+	return connectfed.TypedErrorf(connectfed.EFORBIDDEN, connectfed.AccessDeniedException,
 		"User: %s is not authorized to perform: %s on resource: %s", p.ARN, action, resource)
 }
 

@@ -73,7 +73,7 @@ func (s *Service) CreateRootAccessKey(ctx context.Context, accountID string) (*A
 			return err
 		}
 		if len(existing) >= MaxRootAccessKeys {
-			return iamErr(connectfed.ECONFLICT, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: %d", MaxRootAccessKeys)
+			return iamErr(connectfed.ECONFLICT, connectfed.LimitExceeded, "Cannot exceed quota for AccessKeysPerUser: %d", MaxRootAccessKeys)
 		}
 		id := awsID("AKIA", 16)
 		now := s.now()
@@ -98,7 +98,7 @@ func (s *Service) DeleteRootAccessKey(ctx context.Context, accountID, keyID stri
 		var rec rootKeyRecord
 		err := connectfed.GetJSON(tx, kindRootKey, keyID, &rec)
 		if errors.Is(err, connectfed.ErrNotFound) || err == nil && rec.AccountID != accountID {
-			return iamErr(connectfed.ENOTFOUND, "NoSuchEntity", "The Access Key with id %s cannot be found.", keyID)
+			return iamErr(connectfed.ENOTFOUND, connectfed.NoSuchEntity, "The Access Key with id %s cannot be found.", keyID)
 		}
 		if err != nil {
 			return err

@@ -123,13 +123,13 @@ const roleChainLimit = 3600
 // reported exactly like a refused one, so callers cannot probe for roles.
 func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, in AssumeRoleInput) (*AssumedRole, error) {
 	if caller.IsRoot() {
-		return nil, iamErr(connectfed.EFORBIDDEN, "AccessDenied", "Roles may not be assumed by root accounts.")
+		return nil, iamErr(connectfed.EFORBIDDEN, connectfed.AccessDenied, "Roles may not be assumed by root accounts.")
 	}
-	denied := iamErr(connectfed.EFORBIDDEN, "AccessDenied",
+	denied := iamErr(connectfed.EFORBIDDEN, connectfed.AccessDenied,
 		"User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, in.RoleARN)
 	roleAcct, roleName, ok := parseRoleARN(in.RoleARN)
 	if !ok {
-		return nil, iamErr(connectfed.EINVALID, "ValidationError", "%s is invalid", in.RoleARN)
+		return nil, iamErr(connectfed.EINVALID, connectfed.ValidationError, "%s is invalid", in.RoleARN)
 	}
 	var role Role
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error { return getRole(tx, roleAcct, roleName, &role) })
@@ -166,10 +166,10 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 	}
 	// Only a caller allowed to assume the role learns its session limits.
 	if caller.Type == connectfed.PrincipalAssumedRole && in.DurationSeconds > roleChainLimit {
-		return nil, iamErr(connectfed.EINVALID, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+		return nil, iamErr(connectfed.EINVALID, connectfed.ValidationError, "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
 	if in.DurationSeconds > role.MaxSessionDuration {
-		return nil, iamErr(connectfed.EINVALID, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+		return nil, iamErr(connectfed.EINVALID, connectfed.ValidationError, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 
 	now := s.now()

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/internal/strictjson"
 )
@@ -233,23 +234,25 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
-func writeJSONError(w http.ResponseWriter, status int, typ, msg string) {
-	w.Header().Set("X-Amzn-ErrorType", typ)
+// writeJSONError writes a restJson1-style error. The status is explicit: the
+// token endpoints answer token errors 401 as OAuth does, and an outage 503.
+func writeJSONError(w http.ResponseWriter, status int, typ connectfed.ErrorType, msg string) {
+	w.Header().Set("X-Amzn-ErrorType", typ.String())
 	writeJSON(w, status, map[string]string{"Message": msg})
 }
 
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 16<<10))
 	if err != nil {
-		writeJSONError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLargeException", "The request body is too large.")
+		writeJSONError(w, http.StatusRequestEntityTooLarge, connectfed.RequestEntityTooLargeException, "The request body is too large.")
 		return false
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		writeJSONError(w, http.StatusBadRequest, "SerializationException", "The request body must be a JSON object.")
+		writeJSONError(w, http.StatusBadRequest, connectfed.SerializationException, "The request body must be a JSON object.")
 		return false
 	}
 	if err := strictjson.Decode(b, v); err != nil {
-		writeJSONError(w, http.StatusBadRequest, "SerializationException", err.Error())
+		writeJSONError(w, http.StatusBadRequest, connectfed.SerializationException, err.Error())
 		return false
 	}
 	return true
@@ -281,7 +284,7 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, federation.ErrReused):
 		c := id.Claims
 		h.event(r.Context(), "refresh-reuse-detected", "account", c.AccountID, "instance", c.InstanceID, "user", c.UserID, "family", c.FamilyID(), "source", r.RemoteAddr)
-		writeJSONError(w, http.StatusUnauthorized, "RefreshTokenReusedException", "The refresh token was already used. Every token of its family has been revoked.")
+		writeJSONError(w, http.StatusUnauthorized, connectfed.RefreshTokenReusedException, "The refresh token was already used. Every token of its family has been revoked.")
 		return
 	case err != nil:
 		h.tokenJSONFailure(w, err)
@@ -295,14 +298,14 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) tokenJSONFailure(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, federation.ErrExpired):
-		writeJSONError(w, http.StatusUnauthorized, "ExpiredTokenException", "The token has expired.")
+		writeJSONError(w, http.StatusUnauthorized, connectfed.ExpiredTokenException, "The token has expired.")
 	case errors.Is(err, federation.ErrRevoked), errors.Is(err, federation.ErrNoUser):
-		writeJSONError(w, http.StatusUnauthorized, "RevokedTokenException", "The token has been revoked.")
+		writeJSONError(w, http.StatusUnauthorized, connectfed.RevokedTokenException, "The token has been revoked.")
 	case errors.Is(err, federation.ErrMalformed), errors.Is(err, federation.ErrSignature), errors.Is(err, federation.ErrWrongKind):
-		writeJSONError(w, http.StatusUnauthorized, "InvalidTokenException", "The token is not valid.")
+		writeJSONError(w, http.StatusUnauthorized, connectfed.InvalidTokenException, "The token is not valid.")
 	default:
 		h.Log.Error("token endpoint failed", "err", err)
-		writeJSONError(w, http.StatusServiceUnavailable, "InternalServiceException", "The service is temporarily unavailable. Try again later.")
+		writeJSONError(w, http.StatusServiceUnavailable, connectfed.InternalServiceException, "The service is temporarily unavailable. Try again later.")
 	}
 }
 
