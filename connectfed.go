@@ -51,6 +51,27 @@ type Principal struct {
 	RoleID   string
 	// AccessKeyID is the key that signed the request.
 	AccessKeyID string
+	// Session describes temporary credentials (nil for long-term keys).
+	Session *SessionInfo
+}
+
+// SessionInfo is what a role session carries besides its role: when it was
+// issued, its session policy, session tags and source identity.
+type SessionInfo struct {
+	Issued time.Time
+	// Policy is the inline session policy document ("" for none).
+	Policy string
+	// Tags are the session tags, transitive ones included; TransitiveTagKeys
+	// names those passed on to a chained session.
+	Tags              []SessionTag
+	TransitiveTagKeys []string
+	SourceIdentity    string
+}
+
+// SessionTag is one session tag.
+type SessionTag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // IsRoot reports whether the principal is an account's root identity.

@@ -56,6 +56,7 @@ const (
 	MissingAuthenticationToken
 	MissingParameter
 	NoSuchEntity
+	PackedPolicyTooLarge
 	RequestEntityTooLarge
 	ServiceFailure
 	ServiceUnavailable
@@ -115,6 +116,7 @@ var errorTypes = [numErrorTypes]struct {
 	MissingAuthenticationToken: {"MissingAuthenticationToken", 403},
 	MissingParameter:           {"MissingParameter", 400},
 	NoSuchEntity:               {"NoSuchEntity", 404},
+	PackedPolicyTooLarge:       {"PackedPolicyTooLarge", 400},
 	RequestEntityTooLarge:      {"RequestEntityTooLarge", 413},
 	ServiceFailure:             {"ServiceFailure", 500},
 	ServiceUnavailable:         {"ServiceUnavailable", 503},

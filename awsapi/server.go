@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -50,6 +51,10 @@ type Config struct {
 	Throttle *Throttler
 	// Faults are the injected faults (configured and added at run time).
 	Faults *Faults
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed for aws:SourceIp and
+	// aws:SecureTransport. Empty: the TCP peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultMaxInFlight is the default cap on concurrent API requests.
@@ -187,6 +192,8 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	c.principal = res.Credential.Principal.(*connectfed.Principal)
 	c.scope = connect.Scope{AccountID: c.principal.AccountID, Region: res.Region}
+	ip, secure := clientAddr(r, s.cfg.TrustedProxies)
+	c.ctx = identity.WithRequest(c.ctx, &identity.RequestInfo{SourceIP: ip, SecureTransport: secure, Region: res.Region})
 	switch proto {
 	case protoRestJSON:
 		s.serveConnect(c)
@@ -330,4 +337,55 @@ func (s *Server) gate(c *call) error {
 		return connectfed.TypedErrorf(connectfed.ETHROTTLED, connectfed.ThrottlingException, "Rate exceeded")
 	}
 	return nil
+}
+
+// clientAddr is the client's address (aws:SourceIp) and whether it used
+// TLS (aws:SecureTransport). The TCP peer is the client unless it is a
+// trusted proxy: then X-Forwarded-For is read from the right, skipping
+// trusted proxies, and the first other address is the client (all of them
+// trusted: the leftmost); X-Forwarded-Proto's last value says whether the
+// client used https. An unparsable X-Forwarded-For entry stops the walk at
+// the last trusted hop.
+func clientAddr(r *http.Request, trusted []netip.Prefix) (string, bool) {
+	secure := r.TLS != nil
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return "", secure
+	}
+	peer := ap.Addr().Unmap()
+	if !inPrefixes(peer, trusted) {
+		return peer.String(), secure
+	}
+	client := peer
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		client = a.Unmap().WithZone("")
+		if !inPrefixes(client, trusted) {
+			break
+		}
+	}
+	if protos := r.Header.Values("X-Forwarded-Proto"); len(protos) > 0 {
+		last := protos[len(protos)-1]
+		if i := strings.LastIndexByte(last, ','); i >= 0 {
+			last = last[i+1:]
+		}
+		secure = strings.EqualFold(strings.TrimSpace(last), "https")
+	}
+	return client.String(), secure
+}
+
+func inPrefixes(a netip.Addr, ps []netip.Prefix) bool {
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

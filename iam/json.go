@@ -29,6 +29,9 @@ type jval struct {
 	str  string // jString: the text; jNumber: the literal; jBool: "true"/"false"
 	arr  []*jval
 	obj  []jfield // in document order, keys unique
+	// start and end are the byte offsets of an object's '{' and just past
+	// its '}' (objects only: statement positions for the simulator).
+	start, end int
 }
 
 type jfield struct {
@@ -81,7 +84,7 @@ func readValue(dec *json.Decoder, depth int) (*jval, error) {
 		}
 		switch t {
 		case '{':
-			v := &jval{kind: jObject}
+			v := &jval{kind: jObject, start: int(dec.InputOffset()) - 1}
 			var seen map[string]struct{} // only for large objects
 			for dec.More() {
 				kt, err := dec.Token()
@@ -119,6 +122,7 @@ func readValue(dec *json.Decoder, depth int) (*jval, error) {
 			if end, err := dec.Token(); err != nil || end != json.Delim('}') {
 				return nil, errInvalidJSON
 			}
+			v.end = int(dec.InputOffset())
 			return v, nil
 		case '[':
 			v := &jval{kind: jArray}

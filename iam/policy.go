@@ -38,7 +38,9 @@ type Policy struct {
 }
 
 type statement struct {
-	deny bool
+	deny       bool
+	sid        string
+	start, end int // byte offsets in Policy.Document
 
 	notAction bool
 	actions   []pattern // lower-cased, for ASCII case-insensitive matching
@@ -84,6 +86,7 @@ func ParseIdentityPolicy(doc string) (*Policy, error) { return parse(doc, false)
 func ParseTrustPolicy(doc string) (*Policy, error) { return parse(doc, true) }
 
 type rawStmt struct {
+	start, end   int // byte offsets of the statement object in the document
 	sid          string
 	effect       string
 	actionKey    string // "Action", "NotAction" or ""
@@ -130,6 +133,7 @@ func parse(doc string, trust bool) (*Policy, error) {
 	resourceErr := ""
 	for i := range raws {
 		r, st := &raws[i], &p.stmts[i]
+		st.sid, st.start, st.end = r.sid, r.start, r.end
 		switch r.effect {
 		case "Allow":
 		case "Deny":
@@ -288,6 +292,7 @@ func statementSyntax(s *jval) (rawStmt, bool) {
 	if s.kind != jObject || !onlyKeys(s, stmtKeys) {
 		return r, false
 	}
+	r.start, r.end = s.start, s.end
 	if v := s.field("Sid"); v != nil {
 		if v.kind != jString {
 			return r, false

@@ -10,11 +10,11 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/connectfed/connectfed"
-	"github.com/connectfed/connectfed/iam"
 	"github.com/connectfed/connectfed/internal/ttlcache"
 	"github.com/connectfed/connectfed/seal"
 )
@@ -30,6 +30,11 @@ type Service struct {
 	Store  connectfed.Store
 	Sealer *seal.Sealer
 	Now    func() time.Time
+	// Log receives one line at info level for every refused authorization
+	// (action, resource, principal, and the statement that denied it or
+	// that none allowed it), when ExplainDenials is set. Nil: no lines.
+	Log            *slog.Logger
+	ExplainDenials bool
 
 	cache policyCache
 	// creds and principalPolicies spare the hot path its store reads: a
@@ -37,7 +42,7 @@ type Service struct {
 	// replica drops them all, so this replica never serves its own stale
 	// data and other replicas' changes show within cacheTTL.
 	creds             ttlcache.Cache[string, *Credential]
-	principalPolicies ttlcache.Cache[string, []*iam.Policy]
+	principalPolicies ttlcache.Cache[string, *policySet]
 }
 
 // update runs a write and drops the caches.

@@ -24,6 +24,11 @@ type Session struct {
 	Created      time.Time `json:"created"`
 	SealedSecret string    `json:"sealedSecret"`
 	SealedToken  string    `json:"sealedToken"`
+	// Policy is the inline session policy ("" for none).
+	Policy            string                  `json:"policy,omitempty"`
+	Tags              []connectfed.SessionTag `json:"tags,omitempty"`
+	TransitiveTagKeys []string                `json:"transitiveTagKeys,omitempty"`
+	SourceIdentity    string                  `json:"sourceIdentity,omitempty"`
 }
 
 // Principal is the assumed-role principal of the session.
@@ -38,6 +43,8 @@ func (s *Session) Principal() *connectfed.Principal {
 		RolePath:    s.rolePath(),
 		RoleID:      s.RoleID,
 		AccessKeyID: s.AccessKeyID,
+		Session: &connectfed.SessionInfo{Issued: s.Created, Policy: s.Policy, Tags: s.Tags,
+			TransitiveTagKeys: s.TransitiveTagKeys, SourceIdentity: s.SourceIdentity},
 	}
 }
 
@@ -71,6 +78,17 @@ func (s *Service) lookupIAM(tx connectfed.Tx, accessKeyID string) (*Credential, 
 		if err != nil {
 			return nil, err
 		}
+		// A session belongs to its role's unique id: once the role is
+		// deleted (and perhaps made again under the same name, with a new
+		// id) the session's credentials are no longer valid.
+		var role Role
+		err = getRole(tx, sess.AccountID, sess.RoleName, &role)
+		if connectfed.ErrorCode(err) == connectfed.ENOTFOUND || err == nil && role.ID != sess.RoleID {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 		return &Credential{Secret: secret, SessionToken: token, Expires: sess.Expires, Principal: sess.Principal()}, nil
 	}
 	var key AccessKey
@@ -101,16 +119,20 @@ func (s *Service) lookupIAM(tx connectfed.Tx, accessKeyID string) (*Credential, 
 
 // AssumeRoleInput is a validated AssumeRole request.
 type AssumeRoleInput struct {
-	RoleARN         string
-	SessionName     string
-	DurationSeconds int
+	RoleARN string
+	SessionSpec
+	// ExternalID is sts:ExternalId ("" when not given).
+	ExternalID string
 }
 
-// AssumedRole is AssumeRole's result; Secret and Token are returned once.
+// AssumedRole is a new session; Secret and Token are returned once.
 type AssumedRole struct {
 	Session *Session
 	Secret  string
 	Token   string
+	// PackedPolicySize is the percentage of the packed limit that the
+	// session policy and tags use (-1 when neither was passed).
+	PackedPolicySize int
 }
 
 // roleChainLimit is the longest session a role session may ask for.
@@ -119,50 +141,65 @@ const roleChainLimit = 3600
 // AssumeRole makes temporary credentials for a role. Root may not assume
 // roles. The caller needs the role's trust policy to allow it and, unless
 // the trust policy names the caller itself in the same account, an
-// identity policy allowing sts:AssumeRole on the role. An unknown role is
-// reported exactly like a refused one, so callers cannot probe for roles.
+// identity policy allowing sts:AssumeRole on the role; passing session
+// tags needs sts:TagSession, and a source identity (given, or kept from a
+// calling session) sts:SetSourceIdentity, in the same way. An unknown role
+// is reported exactly like a refused one, so callers cannot probe for
+// roles.
 func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, in AssumeRoleInput) (*AssumedRole, error) {
 	if caller.IsRoot() {
 		return nil, iamErr(connectfed.EFORBIDDEN, connectfed.AccessDenied, "Roles may not be assumed by root accounts.")
 	}
-	denied := iamErr(connectfed.EFORBIDDEN, connectfed.AccessDenied,
-		"User: %s is not authorized to perform: sts:AssumeRole on resource: %s", caller.ARN, in.RoleARN)
 	roleAcct, roleName, ok := parseRoleARN(in.RoleARN)
 	if !ok {
 		return nil, iamErr(connectfed.EINVALID, connectfed.ValidationError, "%s is invalid", in.RoleARN)
 	}
 	var role Role
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error { return getRole(tx, roleAcct, roleName, &role) })
-	if errors.Is(err, connectfed.ErrNotFound) || connectfed.ErrorCode(err) == connectfed.ENOTFOUND {
-		return nil, denied
-	}
-	if err != nil {
+	notFound := errors.Is(err, connectfed.ErrNotFound) || connectfed.ErrorCode(err) == connectfed.ENOTFOUND
+	if err != nil && !notFound {
 		return nil, err
 	}
-	if role.ARN() != in.RoleARN {
-		return nil, denied // same name, different path or case
+	keys := in.RequestKeys()
+	if in.ExternalID != "" {
+		keys["sts:ExternalId"] = []string{in.ExternalID}
+	}
+	reqCtx := s.requestContext(ctx, caller, keys)
+	actions := []string{"sts:AssumeRole"}
+	if in.HasRequestTags() {
+		actions = append(actions, "sts:TagSession")
+	}
+	if in.SourceIdentity != "" || caller.Session != nil && caller.Session.SourceIdentity != "" {
+		actions = append(actions, "sts:SetSourceIdentity")
+	}
+	if notFound || role.ARN() != in.RoleARN { // missing, or same name with another path or case
+		s.explainDenial(ctx, caller, "sts:AssumeRole", in.RoleARN, "the role does not exist")
+		return nil, assumeDenied(caller, "sts:AssumeRole", in.RoleARN)
 	}
 	trust, err := s.trustPolicy(role.TrustPolicy)
 	if err != nil {
 		return nil, err
 	}
 	callerInfo := &iam.PrincipalInfo{ARN: caller.ARN, AccountID: caller.AccountID, UserID: caller.UserID}
-	trustReq := &iam.Request{Action: "sts:AssumeRole", Resource: role.ARN(), Context: principalContext(caller), Principal: callerInfo}
-	if iam.Evaluate(trustReq, trust) != iam.Allow {
-		return nil, denied
-	}
-	// Same account and the trust policy names this very principal: the
-	// trust policy alone grants access, as in IAM. Otherwise the caller's
-	// own policies must allow it too. An explicit deny always wins.
-	idDecision, err := s.evaluate(ctx, caller, "sts:AssumeRole", role.ARN(), nil)
-	if err != nil {
-		return nil, err
-	}
-	if idDecision == iam.ExplicitDeny {
-		return nil, denied
-	}
-	if idDecision != iam.Allow && !(roleAcct == caller.AccountID && iam.NamesPrincipal(trust, trustReq)) {
-		return nil, denied
+	for _, action := range actions {
+		trustReq := &iam.Request{Action: action, Resource: role.ARN(), Context: reqCtx, Principal: callerInfo}
+		td, tm := iam.Explain(trustReq, trust)
+		if td != iam.Allow {
+			s.explainDenial(ctx, caller, action, role.ARN(), "trust policy of "+role.ARN()+": "+describe(td, tm, []string{"trust policy"}))
+			return nil, assumeDenied(caller, action, role.ARN())
+		}
+		// Same account and the trust policy names this very principal:
+		// the trust policy alone grants access, as in IAM. Otherwise the
+		// caller's own policies must allow it too. An explicit deny always
+		// wins.
+		idDecision, why, err := s.decide(ctx, caller, action, role.ARN(), reqCtx)
+		if err != nil {
+			return nil, err
+		}
+		if idDecision == iam.ExplicitDeny || idDecision != iam.Allow && !(roleAcct == caller.AccountID && iam.NamesPrincipal(trust, trustReq)) {
+			s.explainDenial(ctx, caller, action, role.ARN(), why)
+			return nil, assumeDenied(caller, action, role.ARN())
+		}
 	}
 	// Only a caller allowed to assume the role learns its session limits.
 	if caller.Type == connectfed.PrincipalAssumedRole && in.DurationSeconds > roleChainLimit {
@@ -171,20 +208,15 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 	if in.DurationSeconds > role.MaxSessionDuration {
 		return nil, iamErr(connectfed.EINVALID, connectfed.ValidationError, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
-
-	now := s.now()
-	akid := awsID("ASIA", 16)
-	secret, token := newSecret(), newSessionToken()
-	sess := &Session{
-		AccountID: role.AccountID, AccessKeyID: akid, RoleName: role.Name, RoleID: role.ID, RolePath: role.Path,
-		SessionName: in.SessionName, Created: now, Expires: now.Add(time.Duration(in.DurationSeconds) * time.Second),
-		SealedSecret: s.Sealer.Seal(secret, "session/"+akid), SealedToken: s.Sealer.Seal(token, "sessiontoken/"+akid),
-	}
-	err = s.Store.Update(ctx, func(tx connectfed.Tx) error { return connectfed.CreateJSON(tx, kindSession, akid, sess) }) // a new key: nothing cached goes stale
+	plan, err := PrepareSession(in.SessionSpec, caller.Session)
 	if err != nil {
 		return nil, err
 	}
-	return &AssumedRole{Session: sess, Secret: secret, Token: token}, nil
+	return s.IssueSession(ctx, &role, plan)
+}
+
+func assumeDenied(caller *connectfed.Principal, action, roleARN string) error {
+	return iamErr(connectfed.EFORBIDDEN, connectfed.AccessDenied, "User: %s is not authorized to perform: %s on resource: %s", caller.ARN, action, roleARN)
 }
 
 // parseRoleARN splits arn:aws:iam::<acct>:role/[path/]<name>.
@@ -204,88 +236,91 @@ func parseRoleARN(arn string) (account, name string, ok bool) {
 	return parts[4], name, true
 }
 
-// principalContext is the aws: condition keys a principal brings.
-func principalContext(p *connectfed.Principal) map[string][]string {
-	ctx := map[string][]string{
-		"aws:userid":           {p.UserID},
-		"aws:PrincipalAccount": {p.AccountID},
-		"aws:PrincipalArn":     {p.ARN},
-		"aws:PrincipalType":    {string(p.Type)},
+// decide runs the caller's policies for one action with the full request
+// context: the identity policies and, for a session with a session policy,
+// that policy too (the session may do only what both allow; an explicit
+// deny in either wins). why explains a refusal for the log.
+func (s *Service) decide(ctx context.Context, p *connectfed.Principal, action, resource string, reqCtx map[string][]string) (d iam.Decision, why string, err error) {
+	ps, err := s.policiesOf(ctx, p)
+	if err != nil {
+		return iam.ImplicitDeny, "", err
 	}
-	switch p.Type {
-	case connectfed.PrincipalUser:
-		ctx["aws:username"] = []string{p.Name}
-	case connectfed.PrincipalAssumedRole:
-		// The role's ARN with its path, as AWS sets it (the pattern
-		// role/aws-reserved/sso.amazonaws.com/* depends on the path).
-		path := p.RolePath
-		if path == "" {
-			path = "/"
+	req := &iam.Request{Action: action, Resource: resource, Context: reqCtx}
+	d, matches := iam.Explain(req, ps.policies...)
+	names := ps.names
+	if p.Session == nil || p.Session.Policy == "" || d == iam.ExplicitDeny {
+		if d != iam.Allow {
+			why = describe(d, matches, names)
 		}
-		ctx["aws:PrincipalArn"] = []string{"arn:aws:iam::" + p.AccountID + ":role" + path + p.RoleName}
+		return d, why, nil
 	}
-	return ctx
+	sp, err := s.identityPolicy(p.Session.Policy)
+	if err != nil {
+		return iam.ImplicitDeny, "", err
+	}
+	sd, sm := iam.Explain(req, sp)
+	switch {
+	case sd == iam.ExplicitDeny:
+		return iam.ExplicitDeny, describe(sd, sm, []string{"session policy"}), nil
+	case d != iam.Allow:
+		return d, describe(d, matches, names), nil
+	case sd != iam.Allow:
+		return iam.ImplicitDeny, "identity policies allow it but the session policy does not", nil
+	}
+	return iam.Allow, "", nil
 }
 
-// evaluate runs the caller's identity policies for one action.
-func (s *Service) evaluate(ctx context.Context, p *connectfed.Principal, action, resource string, conditions map[string][]string) (iam.Decision, error) {
-	policies, err := s.policiesOf(ctx, p)
-	if err != nil {
-		return iam.ImplicitDeny, err
-	}
-	reqCtx := principalContext(p)
-	for k, v := range conditions {
-		reqCtx[k] = v
-	}
-	reqCtx["aws:CurrentTime"] = []string{s.now().Format(time.RFC3339)}
-	return iam.Evaluate(&iam.Request{Action: action, Resource: resource, Context: reqCtx}, policies...), nil
+// policySet is a principal's inline policies, parsed, with their names.
+type policySet struct {
+	names    []string // "user policy NAME" / "role policy NAME"
+	policies []*iam.Policy
 }
 
 // policiesOf returns the parsed inline policies of a user or of an
 // assumed role's role.
-func (s *Service) policiesOf(ctx context.Context, p *connectfed.Principal) ([]*iam.Policy, error) {
-	var prefix string
+func (s *Service) policiesOf(ctx context.Context, p *connectfed.Principal) (*policySet, error) {
+	var prefix, owner string
 	switch p.Type {
 	case connectfed.PrincipalUser:
-		prefix = policyPrefix(p.AccountID, "user", p.Name)
+		prefix, owner = policyPrefix(p.AccountID, "user", p.Name), "user"
 	case connectfed.PrincipalAssumedRole:
-		prefix = policyPrefix(p.AccountID, "role", p.RoleName)
+		prefix, owner = policyPrefix(p.AccountID, "role", p.RoleName), "role"
 	default:
-		return nil, nil
+		return &policySet{}, nil
 	}
-	if pols, ok := s.principalPolicies.Get(prefix); ok {
-		return pols, nil
+	if ps, ok := s.principalPolicies.Get(prefix); ok {
+		return ps, nil
 	}
 	gen := s.principalPolicies.Generation()
-	var docs []string
+	var recs []policyRecord
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
 		entries, err := connectfed.ListJSONValues[policyRecord](tx, kindPolicy, prefix)
-		for _, e := range entries {
-			docs = append(docs, e.Document)
-		}
+		recs = entries
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	policies := make([]*iam.Policy, 0, len(docs))
-	for _, d := range docs {
-		pol, err := s.identityPolicy(d)
+	ps := &policySet{names: make([]string, 0, len(recs)), policies: make([]*iam.Policy, 0, len(recs))}
+	for _, r := range recs {
+		pol, err := s.identityPolicy(r.Document)
 		if err != nil {
 			return nil, err
 		}
-		policies = append(policies, pol)
+		ps.names = append(ps.names, owner+" policy "+r.Name)
+		ps.policies = append(ps.policies, pol)
 	}
-	s.principalPolicies.Put(prefix, policies, gen)
-	return policies, nil
+	s.principalPolicies.Put(prefix, ps, gen)
+	return ps, nil
 }
 
 func (s *Service) authorizeIAM(ctx context.Context, p *connectfed.Principal, action, resource string, conditions map[string][]string) error {
-	d, err := s.evaluate(ctx, p, action, resource, conditions)
+	d, why, err := s.decide(ctx, p, action, resource, s.requestContext(ctx, p, conditions))
 	if err != nil {
 		return err
 	}
 	if d != iam.Allow {
+		s.explainDenial(ctx, p, action, resource, why)
 		return Denied(p, action, resource)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -131,8 +132,13 @@ type Main struct {
 	Throttle        string
 	Seed            string
 	Pprof           string
+	// TrustedProxies lists the addresses (CIDR or single) of reverse
+	// proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.
+	TrustedProxies string
+	ExplainDenials string
 
-	maxInFlight int
+	maxInFlight    int
+	trustedProxies []netip.Prefix
 
 	Stdout, Stderr io.Writer
 
@@ -179,6 +185,8 @@ func (m *Main) flagDefs() []flagDef {
 		{"log-level", "info", "log level: debug, info, warn or error", &m.LogLevel},
 		{"access-token-ttl", "", "federation access token lifetime (default 1h, or tokens.accessTokenTTL in --config)", &m.AccessTokenTTL},
 		{"max-concurrent-requests", "512", "concurrent AWS API requests served at once; more get ThrottlingException (429)", &m.MaxConcurrent},
+		{"trusted-proxies", "", "comma-separated addresses or CIDR blocks of reverse proxies whose X-Forwarded-For (aws:SourceIp) and X-Forwarded-Proto (aws:SecureTransport) are believed; default none: the TCP peer is the client", &m.TrustedProxies},
+		{"explain-denials", "true", "log why each request was refused AccessDenied (action, resource, principal, deciding statement) at info level: true or false", &m.ExplainDenials},
 		{"refresh-token-ttl", "", "federation refresh token lifetime (default 12h, or tokens.refreshTokenTTL in --config)", &m.RefreshTokenTTL},
 	}
 }
@@ -215,6 +223,24 @@ func (m *Main) ParseFlags(args []string) error {
 	m.maxInFlight = n
 	if m.Pprof != "true" && m.Pprof != "false" {
 		return fmt.Errorf("--pprof %q: want true or false", m.Pprof)
+	}
+	if m.ExplainDenials != "true" && m.ExplainDenials != "false" {
+		return fmt.Errorf("--explain-denials %q: want true or false", m.ExplainDenials)
+	}
+	m.trustedProxies = nil
+	for _, v := range strings.Split(m.TrustedProxies, ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return fmt.Errorf("--trusted-proxies %q: want addresses or CIDR blocks", v)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		m.trustedProxies = append(m.trustedProxies, p.Masked())
 	}
 	return nil
 }
@@ -433,7 +459,7 @@ type services struct {
 // the audit recorder (m.keys, m.audit).
 func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Sealer) (*services, error) {
 	store := m.store
-	ids := &identity.Service{Store: store, Sealer: sealer, Now: m.Now}
+	ids := &identity.Service{Store: store, Sealer: sealer, Now: m.Now, Log: m.log, ExplainDenials: m.ExplainDenials == "true"}
 	if err := m.ensureAccounts(ctx, cfg, ids); err != nil {
 		return nil, err
 	}
@@ -537,6 +563,8 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 		Events:      svc.events,
 		Throttle:    cfg.throttle,
 		Faults:      faults,
+		// aws:SourceIp and aws:SecureTransport behind these proxies.
+		TrustedProxies: m.trustedProxies,
 	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,105 @@
+package identity
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/connectfed/connectfed"
+)
+
+// RequestInfo is what the wire knows about a request that policies may
+// test through AWS's global condition keys.
+type RequestInfo struct {
+	// SourceIP is the client address (aws:SourceIp): the TCP peer, or the
+	// address a trusted proxy reported for it.
+	SourceIP string
+	// SecureTransport is aws:SecureTransport: the request came over TLS.
+	SecureTransport bool
+	// Region is aws:RequestedRegion: the region of the credential scope.
+	Region string
+}
+
+type requestInfoKey struct{}
+
+// WithRequest attaches the request's RequestInfo to ctx, for Authorize.
+func WithRequest(ctx context.Context, info *RequestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, info)
+}
+
+func requestInfo(ctx context.Context) *RequestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(*RequestInfo)
+	return info
+}
+
+// requestContext is every condition key AWS sets on a request by this
+// principal: the principal's keys (principalContext), the request's global
+// keys, and the operation's own keys (extra, which win).
+//
+// Always present: aws:CurrentTime, aws:EpochTime, aws:PrincipalAccount,
+// aws:PrincipalArn, aws:PrincipalType, aws:userid, aws:PrincipalIsAWSService
+// and aws:ViaAWSService ("false": no AWS service calls connectfed on a
+// principal's behalf, so aws:CalledVia is never set); with a request:
+// aws:SourceIp, aws:SecureTransport, aws:RequestedRegion. IAM users add
+// aws:username; temporary credentials add aws:TokenIssueTime,
+// aws:MultiFactorAuthPresent ("false": connectfed has no MFA), and their
+// session tags (aws:PrincipalTag/<key>) and source identity.
+func (s *Service) requestContext(ctx context.Context, p *connectfed.Principal, extra map[string][]string) map[string][]string {
+	now := s.now()
+	m := principalContext(p)
+	m["aws:CurrentTime"] = []string{now.Format(time.RFC3339)}
+	m["aws:EpochTime"] = []string{strconv.FormatInt(now.Unix(), 10)}
+	m["aws:ViaAWSService"] = []string{"false"}
+	m["aws:PrincipalIsAWSService"] = []string{"false"}
+	if info := requestInfo(ctx); info != nil {
+		if info.SourceIP != "" {
+			m["aws:SourceIp"] = []string{info.SourceIP}
+		}
+		m["aws:SecureTransport"] = []string{strconv.FormatBool(info.SecureTransport)}
+		if info.Region != "" {
+			m["aws:RequestedRegion"] = []string{info.Region}
+		}
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+// principalContext is the aws: condition keys a principal brings.
+func principalContext(p *connectfed.Principal) map[string][]string {
+	ctx := map[string][]string{
+		"aws:userid":           {p.UserID},
+		"aws:PrincipalAccount": {p.AccountID},
+		"aws:PrincipalArn":     {p.ARN},
+		"aws:PrincipalType":    {string(p.Type)},
+	}
+	switch p.Type {
+	case connectfed.PrincipalUser:
+		ctx["aws:username"] = []string{p.Name}
+	case connectfed.PrincipalAssumedRole:
+		// The role's ARN with its path, as AWS sets it (the pattern
+		// role/aws-reserved/sso.amazonaws.com/* depends on the path).
+		path := p.RolePath
+		if path == "" {
+			path = "/"
+		}
+		ctx["aws:PrincipalArn"] = []string{"arn:aws:iam::" + p.AccountID + ":role" + path + p.RoleName}
+	}
+	if si := p.Session; si != nil {
+		ctx["aws:TokenIssueTime"] = []string{si.Issued.UTC().Format(time.RFC3339)}
+		ctx["aws:MultiFactorAuthPresent"] = []string{"false"}
+		for _, t := range si.Tags {
+			ctx["aws:PrincipalTag/"+t.Key] = []string{t.Value}
+		}
+		if si.SourceIdentity != "" {
+			ctx["aws:SourceIdentity"] = []string{si.SourceIdentity}
+		}
+	}
+	return ctx
+}
+
+// tagKeyFold is a tag key compared case-insensitively (session tag keys
+// are unique regardless of case).
+func tagKeyFold(k string) string { return strings.ToLower(k) }
