@@ -1,16 +1,16 @@
 package awsapi
 
 import (
-	"errors"
 	"time"
 
 	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/internal/jsonenc"
 )
 
-// getFederationToken is GET /user/federate/{InstanceId}: a token for the
-// Connect user whose username is the caller's name (the role session name
-// of an assumed role, or the IAM user's name).
+// getFederationToken is GET /user/federate/{InstanceId}: the wire around
+// federation.Service.Federate, which holds the rules (who may federate, as
+// which user, on which instance).
 func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 	v := &violations{errType: connectfed.InvalidParameterException}
 	checkInstanceID(v, l[0])
@@ -18,30 +18,12 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 		return nil, err
 	}
 	p := c.principal
-	if p.IsRoot() {
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException,
-			"Provided identity: Principal: %s User: %s cannot be used for federation with Amazon Connect", p.ARN, p.UserID)
-	}
-	resource := s.instanceARN(c, l[0]) + "/user/" + p.UserID
-	if err := s.authorize(c, resource, instanceConditions(c, l[0])); err != nil {
-		return nil, err
-	}
-	inst, u, err := s.cfg.Connect.FindUser(c.ctx, c.scope, l[0], p.Name)
-	if errors.Is(err, connectfed.ErrNotFound) {
-		return nil, connectfed.TypedErrorf(connectfed.ENOTFOUND, connectfed.UserNotFoundException,
-			"No user with the specified credentials was found in the Amazon Connect instance.")
-	}
+	c.target = federation.Resource(c.scope, l[0], p)
+	g, err := s.cfg.Federation.Federate(c.ctx, p, c.scope, l[0])
 	if err != nil {
 		return nil, err
 	}
-	if inst.Status != connectfed.InstanceActive {
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException, "The instance %s is not active.", inst.ID)
-	}
-	if inst.IdentityManagementType != connectfed.IdentitySAML {
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException,
-			"The instance %s is not configured to use SAML for identity management.", inst.ID)
-	}
-	tok := s.cfg.Federation.Issue(inst, u)
+	inst, u, tok := g.Instance, g.User, g.Tokens
 	s.cfg.Events(c.ctx, "token-issued", "request_id", c.id, "account", inst.AccountID, "instance", inst.ID, "user", u.ID,
 		"family", tok.Family, "caller", p.ARN, "source", c.r.RemoteAddr)
 	// Encoded by hand: this is the hot path, and the shape is fixed.
@@ -55,7 +37,7 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 	b = append(b, `,"RefreshTokenExpiration":`...)
 	b, _ = appendEpoch(b, tok.RefreshExpires)
 	b = append(b, `},"SignInUrl":`...)
-	b = jsonenc.AppendString(b, s.cfg.Federation.SignInURL(inst.ID, tok.AccessToken))
+	b = jsonenc.AppendString(b, g.SignInURL)
 	b = append(b, `,"UserArn":`...)
 	b = jsonenc.AppendString(b, u.ARN())
 	b = append(b, `,"UserId":`...)

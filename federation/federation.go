@@ -39,8 +39,10 @@ const (
 
 // Service issues and checks tokens.
 type Service struct {
-	Store      connectfed.Store
-	Connect    *connect.Service
+	Store   connectfed.Store
+	Connect *connect.Service
+	// Authorizer checks the caller's IAM permission in Federate.
+	Authorizer Authorizer
 	Keys       *KeyRing
 	Now        func() time.Time
 	AccessTTL  time.Duration
@@ -178,7 +180,7 @@ func (s *Service) decode(ctx context.Context, tok string) (*Claims, error) {
 
 // Issue makes a new token family for a user: an access token and a refresh
 // token. It writes nothing.
-func (s *Service) Issue(inst *connectfed.Instance, u *connectfed.User) *Tokens {
+func (s *Service) Issue(u *connectfed.User) *Tokens {
 	var fam [16]byte
 	rand.Read(fam[:])
 	return s.issue(fam, 0, u, time.Time{})

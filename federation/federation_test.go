@@ -89,7 +89,7 @@ func (e *env) service(t testing.TB) *federation.Service {
 func TestKeyRotation(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "")
-	tokA := e.fed.Issue(e.inst, e.user)
+	tokA := e.fed.Issue(e.user)
 	if e.fed.Keys.Size() != 1 {
 		t.Fatalf("ring has %d keys, want 1", e.fed.Keys.Size())
 	}
@@ -114,7 +114,7 @@ func TestKeyRotation(t *testing.T) {
 	if e.fed.Keys.Size() != 2 || other.Keys.Size() != 2 {
 		t.Fatalf("after rotation: %d / %d keys, want 2 (one rotation, not one per replica)", e.fed.Keys.Size(), other.Keys.Size())
 	}
-	tokB := e.fed.Issue(e.inst, e.user)
+	tokB := e.fed.Issue(e.user)
 	// Both replicas validate both the old-key token (its refresh token is
 	// still live) and the new one.
 	for _, svc := range []*federation.Service{e.fed, other} {
@@ -149,7 +149,7 @@ func TestReplicaLearnsNewKey(t *testing.T) {
 	if err := e.fed.Keys.Maintain(ctx); err != nil { // e rotates; other has not reloaded
 		t.Fatal(err)
 	}
-	tok := e.fed.Issue(e.inst, e.user)
+	tok := e.fed.Issue(e.user)
 	if _, err := other.Validate(ctx, tok.AccessToken, federation.KindAccess); err != nil {
 		t.Fatalf("other replica: %v", err)
 	}
@@ -159,7 +159,7 @@ func TestOldKeyValidatesUntilExpiry(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, "")
 	e.clock.Add(23 * time.Hour) // the first key is 23h old
-	tok := e.fed.Issue(e.inst, e.user)
+	tok := e.fed.Issue(e.user)
 	e.clock.Add(2 * time.Hour) // rotate
 	if err := e.fed.Keys.Maintain(ctx); err != nil {
 		t.Fatal(err)
@@ -180,7 +180,7 @@ func TestRestartKeepsKeys(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "db.sqlite")
 	e := newEnv(t, path)
-	tok := e.fed.Issue(e.inst, e.user)
+	tok := e.fed.Issue(e.user)
 	e.store.Close()
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
@@ -206,7 +206,7 @@ func TestTamperedTokens(t *testing.T) {
 	// base64 character: changing those bits must not give a second
 	// spelling of a valid token.
 	e.user.ID += "x"
-	tok := e.fed.Issue(e.inst, e.user)
+	tok := e.fed.Issue(e.user)
 	for i := 0; i < len(tok.AccessToken); i++ {
 		b := []byte(tok.AccessToken)
 		b[i] = map[bool]byte{true: 'B', false: 'A'}[b[i] == 'A']

@@ -482,7 +482,7 @@ func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Se
 		return nil, err
 	}
 	m.keys = keys
-	fed := &federation.Service{Store: store, Connect: connectSvc, Keys: keys, Now: m.Now,
+	fed := &federation.Service{Store: store, Connect: connectSvc, Authorizer: ids, Keys: keys, Now: m.Now,
 		AccessTTL: cfg.accessTTL, RefreshTTL: cfg.refreshTTL, PublicURL: m.PublicURL}
 	met := metrics.NewServer()
 	m.audit = &audit.Recorder{Store: store, Log: m.log}
