@@ -30,6 +30,7 @@ const (
 	MethodNotAllowedException
 	MissingAuthenticationTokenException
 	RequestEntityTooLargeException
+	RequestTimeoutException
 	ResourceConflictException
 	ResourceNotFoundException
 	SerializationException
@@ -58,6 +59,7 @@ const (
 	NoSuchEntity
 	PackedPolicyTooLarge
 	RequestEntityTooLarge
+	RequestTimeout
 	ServiceFailure
 	ServiceUnavailable
 	SignatureDoesNotMatch
@@ -91,6 +93,7 @@ var errorTypes = [numErrorTypes]struct {
 	MethodNotAllowedException:           {"MethodNotAllowedException", 405},
 	MissingAuthenticationTokenException: {"MissingAuthenticationTokenException", 403},
 	RequestEntityTooLargeException:      {"RequestEntityTooLargeException", 413},
+	RequestTimeoutException:             {"RequestTimeoutException", 408},
 	ResourceConflictException:           {"ResourceConflictException", 409},
 	ResourceNotFoundException:           {"ResourceNotFoundException", 404},
 	SerializationException:              {"SerializationException", 400},
@@ -118,6 +121,7 @@ var errorTypes = [numErrorTypes]struct {
 	NoSuchEntity:               {"NoSuchEntity", 404},
 	PackedPolicyTooLarge:       {"PackedPolicyTooLarge", 400},
 	RequestEntityTooLarge:      {"RequestEntityTooLarge", 413},
+	RequestTimeout:             {"RequestTimeout", 408},
 	ServiceFailure:             {"ServiceFailure", 500},
 	ServiceUnavailable:         {"ServiceUnavailable", 503},
 	SignatureDoesNotMatch:      {"SignatureDoesNotMatch", 403},

@@ -1,7 +1,6 @@
 package awsapi
 
 import (
-	"context"
 	"math/rand/v2"
 	"strconv"
 	"sync"
@@ -85,11 +84,11 @@ type injected struct {
 
 func (e *injected) Error() string { return "injected " + e.Type + ": " + e.Message }
 
-// apply runs the faults that match a call: it sleeps for latency faults and
-// returns the error of the first error fault that fires.
-func (f *Faults) apply(ctx context.Context, account, service, op string) (fired *Fault, err error) {
+// apply runs the faults that match a call: it returns the sum of their
+// latencies (for the caller to sleep) and the error of the first error
+// fault that fires.
+func (f *Faults) apply(account, service, op string) (fired *Fault, delay time.Duration, err error) {
 	f.mu.Lock()
-	var delay time.Duration
 	for i := 0; i < len(f.list); i++ {
 		ft := f.list[i]
 		if ft.Account != account || (ft.Service != "" && ft.Service != service) || (ft.Operation != "*" && ft.Operation != op) {
@@ -118,15 +117,8 @@ func (f *Faults) apply(ctx context.Context, account, service, op string) (fired 
 		}
 	}
 	f.mu.Unlock()
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
 	if fired == nil {
-		return nil, nil
+		return nil, delay, nil
 	}
 	status := fired.StatusCode
 	if status == 0 {
@@ -141,5 +133,5 @@ func (f *Faults) apply(ctx context.Context, account, service, op string) (fired 
 	if msg == "" {
 		msg = "Injected fault " + fired.ID + "."
 	}
-	return fired, &injected{Type: fired.ErrorCode, Status: status, Message: msg}
+	return fired, delay, &injected{Type: fired.ErrorCode, Status: status, Message: msg}
 }

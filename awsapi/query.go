@@ -52,6 +52,7 @@ var queryRename = map[connectfed.ErrorType]connectfed.ErrorType{
 	connectfed.SerializationException:         connectfed.MalformedQueryString,
 	connectfed.RequestEntityTooLargeException: connectfed.RequestEntityTooLarge,
 	connectfed.ThrottlingException:            connectfed.Throttling,
+	connectfed.RequestTimeoutException:        connectfed.RequestTimeout,
 }
 
 func resolveQuery(service string, err error) wireError {

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/connectfed/connectfed/connect"
 	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/identity"
+	"github.com/connectfed/connectfed/internal/httpchain"
 	"github.com/connectfed/connectfed/metrics"
 	"github.com/connectfed/connectfed/sigv4"
 )
@@ -41,9 +43,18 @@ type Config struct {
 	// PageKey authenticates pagination tokens; replicas must share it.
 	PageKey      []byte
 	MaxBodyBytes int64
-	// MaxInFlight caps concurrent API requests; past it a request gets
+	// MaxInFlight caps concurrent API requests being served (authenticated,
+	// body read, not sleeping in a latency fault); past it a request gets
 	// ThrottlingException (429) at once. 0 means DefaultMaxInFlight.
 	MaxInFlight int
+	// MaxPerAccount caps one account's concurrent API requests, from the
+	// moment its access key is known (before its body is read) to the
+	// answer, latency faults included: one account's load cannot take the
+	// capacity others need. 0 means DefaultMaxPerAccount.
+	MaxPerAccount int
+	// BodyTimeout bounds reading a request body; a client slower than that
+	// gets RequestTimeoutException (408). 0 means DefaultBodyTimeout.
+	BodyTimeout time.Duration
 	Metrics     *metrics.Server
 	// Events receives federation events (token issued, revoked, ...).
 	Events func(ctx context.Context, event string, attrs ...any)
@@ -57,8 +68,12 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 }
 
-// DefaultMaxInFlight is the default cap on concurrent API requests.
-const DefaultMaxInFlight = 512
+// Defaults of the request limits.
+const (
+	DefaultMaxInFlight   = 512
+	DefaultMaxPerAccount = 128
+	DefaultBodyTimeout   = 5 * time.Second
+)
 
 // Server serves every AWS protocol on one handler.
 type Server struct {
@@ -67,6 +82,8 @@ type Server struct {
 	verifier *sigv4.Verifier
 	pager    pager
 	inflight chan struct{}
+	accounts shares
+	chain    *httpchain.Chain
 }
 
 // New returns a Server.
@@ -83,6 +100,12 @@ func New(cfg Config) *Server {
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = DefaultMaxInFlight
 	}
+	if cfg.MaxPerAccount <= 0 {
+		cfg.MaxPerAccount = DefaultMaxPerAccount
+	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = metrics.NewServer()
 	}
@@ -92,7 +115,9 @@ func New(cfg Config) *Server {
 	if cfg.Faults == nil {
 		cfg.Faults = &Faults{}
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, pager: pager{key: cfg.PageKey}, inflight: make(chan struct{}, cfg.MaxInFlight)}
+	s := &Server{cfg: cfg, log: cfg.Logger, pager: pager{key: cfg.PageKey}, inflight: make(chan struct{}, cfg.MaxInFlight),
+		accounts: shares{max: cfg.MaxPerAccount}}
+	s.chain = &httpchain.Chain{Log: cfg.Logger, Metrics: cfg.Metrics, Now: cfg.Now}
 	s.verifier = &sigv4.Verifier{Now: cfg.Now, Lookup: s.lookup}
 	return s
 }
@@ -115,7 +140,8 @@ func (s *Server) lookup(ctx context.Context, accessKeyID string) (*sigv4.Credent
 type call struct {
 	ctx       context.Context
 	r         *http.Request
-	w         *statusWriter
+	w         http.ResponseWriter
+	info      *httpchain.Info
 	id        string
 	body      []byte
 	principal *connectfed.Principal
@@ -124,61 +150,64 @@ type call struct {
 	op        string
 	target    string // the resource the call was authorized on
 	start     time.Time
-}
-
-// statusWriter remembers the status for the access log.
-type statusWriter struct {
-	http.ResponseWriter
-	status  int
-	errType string
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
+	// slot is whether the call holds one of the shared serving slots.
+	slot bool
 }
 
 var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+){1,2}-[0-9]$`)
 
-// ServeHTTP authenticates and dispatches one AWS API request.
+// ServeHTTP authenticates and dispatches one AWS API request. Outside an
+// httpchain (a test serving the API alone) it runs in its own chain.
+//
+// The order keeps unauthenticated and slow clients off the capacity signed
+// callers need: everything the headers can answer (authentication syntax,
+// signing time, access key, session token, an oversized Content-Length) is
+// answered before the body is read and without taking any slot; the body
+// is then read under BodyTimeout while holding only a slot of the
+// credential's own account; only a request whose signature verified takes
+// one of the MaxInFlight shared slots, and gives it back while it sleeps in
+// a latency fault.
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
-	c := &call{ctx: r.Context(), r: r, w: &statusWriter{ResponseWriter: rw}, id: connectfed.NewUUID(), start: s.cfg.Now()}
-	h := rw.Header()
-	h.Set("x-amzn-RequestId", c.id)
-	h.Set("Date", c.start.UTC().Format(http.TimeFormat))
-	defer s.logCall(c)
-
-	proto := guessProtocol(r)
-	select {
-	case s.inflight <- struct{}{}:
-		defer func() { <-s.inflight }()
-	default:
-		s.cfg.Metrics.Throttled.Inc("concurrency")
-		s.writeError(c, proto, connectfed.TypedErrorf(connectfed.ETHROTTLED, connectfed.ThrottlingException,
-			"Rate exceeded: the server is handling its maximum of %d concurrent requests.", s.cfg.MaxInFlight))
+	info := httpchain.From(r.Context())
+	if info == nil {
+		s.chain.Wrap(s).ServeHTTP(rw, r)
 		return
 	}
-	body, err := readBody(rw, r, s.cfg.MaxBodyBytes)
+	c := &call{ctx: r.Context(), r: r, w: rw, info: info, id: info.ID, start: s.cfg.Now()}
+	rw.Header().Set("Date", c.start.UTC().Format(http.TimeFormat))
+	defer s.finishCall(c)
+
+	proto := guessProtocol(r)
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		s.writeError(c, proto, tooLarge(s.cfg.MaxBodyBytes))
+		return
+	}
+	pending, err := s.verifier.Preflight(c.ctx, r)
+	if err != nil {
+		s.authFailed(c, proto, err)
+		return
+	}
+	claimed := pending.Credential().Principal.(*connectfed.Principal).AccountID
+	if !s.accounts.acquire(claimed) {
+		s.cfg.Metrics.Throttled.Inc("account")
+		s.writeError(c, proto, connectfed.TypedErrorf(connectfed.ETHROTTLED, connectfed.ThrottlingException,
+			"Rate exceeded: the account is making its maximum of %d concurrent requests.", s.cfg.MaxPerAccount))
+		return
+	}
+	defer s.accounts.release(claimed)
+	body, err := readBody(rw, r, s.cfg.MaxBodyBytes, s.cfg.BodyTimeout)
 	if err != nil {
 		s.writeError(c, proto, err)
 		return
 	}
 	c.body = body
-
-	// Verify parses the credential scope once; only a failure needs it
-	// read again, to answer in the right protocol.
-	res, err := s.verifier.Verify(c.ctx, r, body)
+	res, err := pending.Finish(r, body)
 	if err != nil {
-		if info, serr := sigv4.Scope(r); serr == nil {
-			c.service = info.Service
-			proto = protocolOf(info.Service, proto)
-		}
-		s.writeError(c, proto, err)
+		s.authFailed(c, proto, err)
 		return
 	}
 	c.service = res.Service
+	info.Service = res.Service
 	proto = protocolOf(res.Service, proto)
 	switch {
 	case res.Service != "connect" && res.Service != "sts" && res.Service != "iam":
@@ -191,15 +220,51 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.principal = res.Credential.Principal.(*connectfed.Principal)
+	info.Account, info.Caller = c.principal.AccountID, c.principal.ARN
 	c.scope = connect.Scope{AccountID: c.principal.AccountID, Region: res.Region}
 	ip, secure := clientAddr(r, s.cfg.TrustedProxies)
 	c.ctx = identity.WithRequest(c.ctx, &identity.RequestInfo{SourceIP: ip, SecureTransport: secure, Region: res.Region})
+	if !s.takeSlot() {
+		s.writeError(c, proto, s.busy())
+		return
+	}
+	c.slot = true
+	defer func() {
+		if c.slot {
+			<-s.inflight
+		}
+	}()
 	switch proto {
 	case protoRestJSON:
 		s.serveConnect(c)
 	default:
 		s.serveQuery(c)
 	}
+}
+
+// authFailed answers a request whose authentication failed, in the
+// protocol of the service its credential scope names when it can be read.
+func (s *Server) authFailed(c *call, proto protocol, err error) {
+	if info, serr := sigv4.Scope(c.r); serr == nil {
+		c.service = info.Service
+		proto = protocolOf(info.Service, proto)
+	}
+	s.writeError(c, proto, err)
+}
+
+func (s *Server) takeSlot() bool {
+	select {
+	case s.inflight <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Server) busy() error {
+	s.cfg.Metrics.Throttled.Inc("concurrency")
+	return connectfed.TypedErrorf(connectfed.ETHROTTLED, connectfed.ThrottlingException,
+		"Rate exceeded: the server is handling its maximum of %d concurrent requests.", s.cfg.MaxInFlight)
 }
 
 type protocol int
@@ -238,15 +303,28 @@ func guessProtocol(r *http.Request) protocol {
 	return protoRestJSON
 }
 
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
-	if r.ContentLength > max {
-		return nil, tooLarge(max)
+// readBody reads the body, at most max bytes, within timeout (on a real
+// connection; in-process requests have no deadline to set).
+func readBody(w http.ResponseWriter, r *http.Request, max int64, timeout time.Duration) ([]byte, error) {
+	if r.ContentLength == 0 {
+		return nil, nil
 	}
+	rc := http.NewResponseController(w)
+	deadline := rc.SetReadDeadline(time.Now().Add(timeout)) == nil
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	if err == nil && deadline {
+		rc.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
+		// The rest of the body is not worth waiting for.
+		w.Header().Set("Connection", "close")
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, tooLarge(max)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.RequestTimeoutException,
+				"The request body was not received within %s.", timeout)
 		}
 		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.SerializationException, "The request body could not be read.")
 	}
@@ -268,7 +346,7 @@ func (s *Server) writeError(c *call, proto protocol, err error) {
 	if we.Internal {
 		s.log.Error("request failed", "request_id", c.id, "op", c.op, "err", err)
 	}
-	c.w.errType = we.Type
+	c.info.ErrType = we.Type
 	if proto == protoQuery {
 		writeQueryError(c, we)
 	} else {
@@ -276,34 +354,17 @@ func (s *Server) writeError(c *call, proto protocol, err error) {
 	}
 }
 
-func (s *Server) logCall(c *call) {
-	if c.w.status == 0 {
-		c.w.status = http.StatusOK
+// finishCall completes the request's Info and sends the audit event of a
+// successful write; the chain writes the access log and the metrics.
+func (s *Server) finishCall(c *call) {
+	c.info.Service, c.info.Op = c.service, c.op
+	if c.info.Service == "" {
+		c.info.Service = "unknown"
 	}
-	attrs := make([]slog.Attr, 0, 9)
-	attrs = append(attrs, slog.String("request_id", c.id), slog.String("service", c.service), slog.String("op", c.op),
-		slog.Int("status", c.w.status), slog.Float64("latency_ms", float64(s.cfg.Now().Sub(c.start).Microseconds())/1000))
-	if c.principal != nil {
-		attrs = append(attrs, slog.String("account", c.principal.AccountID), slog.String("caller", c.principal.ARN))
-	}
-	if c.w.errType != "" {
-		attrs = append(attrs, slog.String("error", c.w.errType))
-	}
-	s.log.LogAttrs(c.ctx, slog.LevelInfo, "request", attrs...)
-	op := c.op
-	if op == "" {
-		op = "unknown"
-	}
-	service := c.service
-	if service == "" {
-		service = "unknown"
-	}
-	s.cfg.Metrics.Requests.Inc(service, op, c.w.errType)
-	if c.w.status == http.StatusOK && isWrite(op) {
-		s.cfg.Events(c.ctx, op, "request_id", c.id, "account", c.principal.AccountID, "caller", c.principal.ARN,
+	if (c.info.Status == 0 || c.info.Status == http.StatusOK) && c.info.ErrType == "" && isWrite(c.op) && c.principal != nil {
+		s.cfg.Events(c.ctx, c.op, "request_id", c.id, "account", c.principal.AccountID, "caller", c.principal.ARN,
 			"target", c.target, "source", c.r.RemoteAddr)
 	}
-	s.cfg.Metrics.Latency.Observe(s.cfg.Now().Sub(c.start).Seconds(), service, op)
 }
 
 // isWrite tells which operations change state and so go to the audit
@@ -324,10 +385,29 @@ func (s *Server) gate(c *call) error {
 	if strings.HasPrefix(c.r.URL.Path, "/connectfed/admin/") {
 		return nil
 	}
-	fired, err := s.cfg.Faults.apply(c.ctx, c.principal.AccountID, c.service, c.op)
+	fired, delay, err := s.cfg.Faults.apply(c.principal.AccountID, c.service, c.op)
 	if fired != nil {
 		s.cfg.Metrics.FaultsInjected.Inc(c.op, fired.ErrorCode)
 		s.log.Info("fault injected", "request_id", c.id, "fault", fired.ID, "op", c.op, "error", fired.ErrorCode)
+	}
+	if delay > 0 {
+		// A fault's latency holds only the account's own share, never a
+		// shared slot.
+		if c.slot {
+			<-s.inflight
+			c.slot = false
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-c.ctx.Done():
+			t.Stop()
+			return c.ctx.Err()
+		}
+		if !s.takeSlot() {
+			return s.busy()
+		}
+		c.slot = true
 	}
 	if err != nil {
 		return err

@@ -224,7 +224,7 @@ type Server struct {
 	TokensRefreshed *CounterVec
 	TokensRevoked   *CounterVec // reason
 	SignIns         *CounterVec // result
-	Throttled       *CounterVec // reason: concurrency, quota
+	Throttled       *CounterVec // reason: concurrency, account, web, quota
 	FaultsInjected  *CounterVec // operation, error
 }
 
@@ -233,8 +233,8 @@ func NewServer() *Server {
 	r := &Registry{}
 	return &Server{
 		Registry:        r,
-		Requests:        r.Counter("connectfed_requests_total", "AWS API requests by service, operation and error code (empty on success).", "service", "operation", "code"),
-		Latency:         r.Histogram("connectfed_request_duration_seconds", "AWS API request latency.", LatencyBuckets, "service", "operation"),
+		Requests:        r.Counter("connectfed_requests_total", "Requests by service (an AWS service, or web/ops for connectfed's own endpoints), operation (or route) and error code (empty on success).", "service", "operation", "code"),
+		Latency:         r.Histogram("connectfed_request_duration_seconds", "Request latency by service and operation.", LatencyBuckets, "service", "operation"),
 		TokensIssued:    r.Counter("connectfed_tokens_issued_total", "Federation token families issued by GetFederationToken."),
 		TokensRefreshed: r.Counter("connectfed_tokens_refreshed_total", "Refresh token exchanges."),
 		TokensRevoked:   r.Counter("connectfed_tokens_revoked_total", "Token families revoked, by reason.", "reason"),

@@ -142,6 +142,31 @@ var ErrNoLookup = errors.New("sigv4: Verifier.Lookup is nil")
 // already read by the caller (r.Body is not touched). A client-caused failure
 // is an *Error; any other error (a Lookup failure, wrapped) is internal.
 func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (*Result, error) {
+	p, err := v.Preflight(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	return p.Finish(r, body)
+}
+
+// Pending is a request whose headers passed every check but the signature,
+// which covers the body: Finish checks it once the body is read.
+type Pending struct {
+	v    *Verifier
+	a    authInfo
+	cred *Credential
+}
+
+// Credential is the credential the request claims (its key and session
+// token already checked, its signature not yet).
+func (p *Pending) Credential() *Credential { return p.cred }
+
+// Preflight runs every check Verify makes that needs only the request line
+// and headers: the authentication syntax, the signing time, the scope date,
+// the access key and the session token. A server uses it to refuse
+// requests before reading their bodies, and to know whose request it is
+// reading.
+func (v *Verifier) Preflight(ctx context.Context, r *http.Request) (*Pending, error) {
 	a, perr := parse(r)
 	if perr != nil {
 		return nil, perr
@@ -190,16 +215,21 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (*R
 	if !cred.Expires.IsZero() && !now.Before(cred.Expires) {
 		return nil, newErr(KindExpiredToken, MsgExpiredToken)
 	}
+	return &Pending{v: v, a: a, cred: cred}, nil
+}
 
-	if e := v.checkSignature(r, &a, cred, body); e != nil {
+// Finish checks the signature of a request Preflight passed, over its
+// body.
+func (p *Pending) Finish(r *http.Request, body []byte) (*Result, error) {
+	if e := p.v.checkSignature(r, &p.a, p.cred, body); e != nil {
 		return nil, e
 	}
 	return &Result{
-		Credential: cred,
-		Region:     a.Region,
-		Service:    a.Service,
-		SignedAt:   a.signedAt,
-		Presigned:  a.presigned,
+		Credential: p.cred,
+		Region:     p.a.Region,
+		Service:    p.a.Service,
+		SignedAt:   p.a.signedAt,
+		Presigned:  p.a.presigned,
 	}, nil
 }
 

@@ -428,6 +428,15 @@ func TestHostileInput(t *testing.T) {
 	rawReq := func(head string, body string) string {
 		return head + "\r\nHost: " + host + "\r\n" + "Connection: close\r\n\r\n" + body
 	}
+	// keyed is a raw request naming a real access key (with a signature
+	// that cannot be checked before the body is read): its body is read,
+	// while one without credentials is answered from its headers alone.
+	keyed := func(head string) string {
+		now := time.Now().UTC()
+		return head + "\r\nX-Amz-Date: " + now.Format("20060102T150405Z") +
+			"\r\nAuthorization: AWS4-HMAC-SHA256 Credential=test/" + now.Format("20060102") +
+			"/us-east-1/connect/aws4_request, SignedHeaders=host;x-amz-date, Signature=" + strings.Repeat("0", 64)
+	}
 	bigBody := string(bytes.Repeat([]byte("a"), 1<<20+1))
 	chunked := func(data string) string {
 		var b strings.Builder
@@ -517,11 +526,13 @@ func TestHostileInput(t *testing.T) {
 		// Bodies: size and framing.
 		{name: "body over the 1 MiB cap", req: plain("PUT", "/instance", "application/json", bigBody), status: 413, kind: "rest", errType: "RequestEntityTooLargeException"},
 		{name: "signed body over the cap", req: sign("PUT", "/instance", []byte(bigBody)), status: 413, kind: "rest", errType: "RequestEntityTooLargeException"},
-		{name: "chunked body over the cap", raw: rawReq("PUT /instance HTTP/1.1\r\nTransfer-Encoding: chunked", chunked(bigBody)), status: 413, kind: "rest", errType: "RequestEntityTooLargeException"},
+		{name: "chunked body over the cap", raw: rawReq(keyed("PUT /instance HTTP/1.1\r\nTransfer-Encoding: chunked"), chunked(bigBody)), status: 413, kind: "rest", errType: "RequestEntityTooLargeException"},
 		{name: "declared length over the cap, little sent", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 2000000", "{}"), status: 413, kind: "rest", errType: "RequestEntityTooLargeException"},
-		{name: "truncated body", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 1000", `{"IdentityManagementType":"SAML"`), halfClose: true, status: 400, kind: "rest", errType: "SerializationException"},
-		{name: "truncated chunked body", raw: rawReq("PUT /instance HTTP/1.1\r\nTransfer-Encoding: chunked", "10\r\n{\"a\""), halfClose: true, status: 400, kind: "rest", errType: "SerializationException"},
-		{name: "invalid chunk size", raw: rawReq("PUT /instance HTTP/1.1\r\nTransfer-Encoding: chunked", "zz\r\n{}\r\n0\r\n\r\n"), status: 400, kind: "rest", errType: "SerializationException"},
+		{name: "truncated body", raw: rawReq(keyed("PUT /instance HTTP/1.1\r\nContent-Length: 1000"), `{"IdentityManagementType":"SAML"`), halfClose: true, status: 400, kind: "rest", errType: "SerializationException"},
+		{name: "truncated chunked body", raw: rawReq(keyed("PUT /instance HTTP/1.1\r\nTransfer-Encoding: chunked"), "10\r\n{\"a\""), halfClose: true, status: 400, kind: "rest", errType: "SerializationException"},
+		{name: "invalid chunk size", raw: rawReq(keyed("PUT /instance HTTP/1.1\r\nTransfer-Encoding: chunked"), "zz\r\n{}\r\n0\r\n\r\n"), status: 400, kind: "rest", errType: "SerializationException"},
+		{name: "unsigned chunked body over the cap: answered from the headers", raw: rawReq("PUT /instance HTTP/1.1\r\nTransfer-Encoding: chunked", chunked(bigBody)), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
+		{name: "unsigned truncated body: answered from the headers", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 1000", `{"IdentityManagementType":"SAML"`), halfClose: true, status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
 		{name: "more body than declared", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 2", "{}GARBAGE / HTTP/1.1\r\n\r\n"), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},
 		{name: "two different Content-Lengths", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3", "{} "), status: 400, kind: "plain"},
 		{name: "Content-Length and chunked", raw: rawReq("PUT /instance HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked", "2\r\n{}\r\n0\r\n\r\n"), status: 403, kind: "rest", errType: "MissingAuthenticationTokenException"},

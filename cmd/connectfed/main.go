@@ -29,6 +29,7 @@ import (
 	"github.com/connectfed/connectfed/connect"
 	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/identity"
+	"github.com/connectfed/connectfed/internal/httpchain"
 	"github.com/connectfed/connectfed/metrics"
 	"github.com/connectfed/connectfed/postgres"
 	"github.com/connectfed/connectfed/seal"
@@ -129,6 +130,8 @@ type Main struct {
 	AccessTokenTTL  string
 	RefreshTokenTTL string
 	MaxConcurrent   string
+	MaxPerAccount   string
+	BodyTimeout     string
 	Throttle        string
 	Seed            string
 	Pprof           string
@@ -138,6 +141,8 @@ type Main struct {
 	ExplainDenials string
 
 	maxInFlight    int
+	maxPerAccount  int
+	bodyTimeout    time.Duration
 	trustedProxies []netip.Prefix
 
 	Stdout, Stderr io.Writer
@@ -187,6 +192,8 @@ func (m *Main) flagDefs() []flagDef {
 		{"max-concurrent-requests", "512", "concurrent AWS API requests served at once; more get ThrottlingException (429)", &m.MaxConcurrent},
 		{"trusted-proxies", "", "comma-separated addresses or CIDR blocks of reverse proxies whose X-Forwarded-For (aws:SourceIp) and X-Forwarded-Proto (aws:SecureTransport) are believed; default none: the TCP peer is the client", &m.TrustedProxies},
 		{"explain-denials", "true", "log why each request was refused AccessDenied (action, resource, principal, deciding statement) at info level: true or false", &m.ExplainDenials},
+		{"max-concurrent-per-account", "128", "concurrent AWS API requests of one account (from its key being known to the answer, latency faults included); more get ThrottlingException (429); also the size of the pool browser pages and token endpoints share", &m.MaxPerAccount},
+		{"body-timeout", "5s", "time a client has to send a request body once its headers are in; slower ones get 408", &m.BodyTimeout},
 		{"refresh-token-ttl", "", "federation refresh token lifetime (default 12h, or tokens.refreshTokenTTL in --config)", &m.RefreshTokenTTL},
 	}
 }
@@ -221,6 +228,16 @@ func (m *Main) ParseFlags(args []string) error {
 		return fmt.Errorf("--max-concurrent-requests %q: want a positive number", m.MaxConcurrent)
 	}
 	m.maxInFlight = n
+	n, err = strconv.Atoi(m.MaxPerAccount)
+	if err != nil || n < 1 {
+		return fmt.Errorf("--max-concurrent-per-account %q: want a positive number", m.MaxPerAccount)
+	}
+	m.maxPerAccount = n
+	d, err := time.ParseDuration(m.BodyTimeout)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("--body-timeout %q: want a positive duration such as 5s", m.BodyTimeout)
+	}
+	m.bodyTimeout = d
 	if m.Pprof != "true" && m.Pprof != "false" {
 		return fmt.Errorf("--pprof %q: want true or false", m.Pprof)
 	}
@@ -551,18 +568,20 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 		faults.Add(f)
 	}
 	api := awsapi.New(awsapi.Config{
-		Store:       m.store,
-		Identity:    svc.identity,
-		Connect:     svc.connect,
-		Federation:  svc.fed,
-		Logger:      m.log,
-		Now:         m.Now,
-		PageKey:     svc.sealer.DeriveKey("pagination"),
-		MaxInFlight: m.maxInFlight,
-		Metrics:     svc.metrics,
-		Events:      svc.events,
-		Throttle:    cfg.throttle,
-		Faults:      faults,
+		Store:         m.store,
+		Identity:      svc.identity,
+		Connect:       svc.connect,
+		Federation:    svc.fed,
+		Logger:        m.log,
+		Now:           m.Now,
+		PageKey:       svc.sealer.DeriveKey("pagination"),
+		MaxInFlight:   m.maxInFlight,
+		MaxPerAccount: m.maxPerAccount,
+		BodyTimeout:   m.bodyTimeout,
+		Metrics:       svc.metrics,
+		Events:        svc.events,
+		Throttle:      cfg.throttle,
+		Faults:        faults,
 		// aws:SourceIp and aws:SecureTransport behind these proxies.
 		TrustedProxies: m.trustedProxies,
 	})
@@ -584,7 +603,7 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 		Events: svc.events,
 	}).Register(mux)
 	mux.Handle("/", api)
-	return rootHandler(mux, api)
+	return endpoints(&httpchain.Chain{Log: m.log, Metrics: svc.metrics, Now: m.Now}, mux, api, m.maxPerAccount, m.bodyTimeout)
 }
 
 // ready answers /readyz: ready means the store answers its health probe.
@@ -672,23 +691,6 @@ func (m *Main) throttler(tc ThrottleConfig) (*awsapi.Throttler, error) {
 		return nil, nil
 	}
 	return &awsapi.Throttler{Rates: rates, Now: m.Now}, nil
-}
-
-// rootHandler sends paths that are not in clean form ("//", "." or ".."
-// segments) straight to the AWS API handler, which answers them as AWS
-// does, with an authentication error or UnknownOperationException; the mux
-// would answer them with a redirect to the cleaned path, before any
-// authentication and without a request id.
-func rootHandler(mux *http.ServeMux, api http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.EscapedPath()
-		if strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
-			strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") || !strings.HasPrefix(p, "/") {
-			api.ServeHTTP(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
 }
 
 // keyRotation is how often the token signing key is replaced.

@@ -54,17 +54,21 @@ func TestMetricsAndReadiness(t *testing.T) {
 	}
 }
 
-// TestConcurrencyCap holds the only request slot with a request whose body
-// trickles in, and checks the next request is refused at once with a
-// ThrottlingException the SDK recognizes (and retries).
+// TestConcurrencyCap holds an account's only request slot with a request
+// naming its access key whose body trickles in, and checks the account's
+// next request is refused at once with a ThrottlingException the SDK
+// recognizes (and retries).
 func TestConcurrencyCap(t *testing.T) {
-	srv := startServer(t, "", "--max-concurrent-requests", "1")
+	srv := startServer(t, "", "--max-concurrent-per-account", "1")
 	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.url, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "PUT /instance HTTP/1.1\r\nHost: %s\r\nContent-Length: 100\r\n\r\n{", strings.TrimPrefix(srv.url, "http://"))
+	now := time.Now().UTC()
+	fmt.Fprintf(conn, "PUT /instance HTTP/1.1\r\nHost: %s\r\nContent-Length: 100\r\nX-Amz-Date: %s\r\n"+
+		"Authorization: AWS4-HMAC-SHA256 Credential=test/%s/us-east-1/connect/aws4_request, SignedHeaders=host;x-amz-date, Signature=%s\r\n\r\n{",
+		strings.TrimPrefix(srv.url, "http://"), now.Format("20060102T150405Z"), now.Format("20060102"), strings.Repeat("0", 64))
 	time.Sleep(200 * time.Millisecond) // the server is now reading the body
 
 	cfg := srv.awsConfig("test", "test", "")
@@ -80,7 +84,7 @@ func TestConcurrencyCap(t *testing.T) {
 		t.Fatalf("after the slot is free: %v", err)
 	}
 	_, body := get(t, srv.url+"/metrics")
-	if !strings.Contains(body, `connectfed_throttled_total{reason="concurrency"} 1`) {
+	if !strings.Contains(body, `connectfed_throttled_total{reason="account"} 1`) {
 		t.Error("throttle not counted")
 	}
 }
