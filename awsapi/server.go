@@ -66,6 +66,9 @@ type Config struct {
 	// X-Forwarded-Proto headers are believed for aws:SourceIp and
 	// aws:SecureTransport. Empty: the TCP peer is the client.
 	TrustedProxies []netip.Prefix
+	// Refused, when set, refuses credentials as if their key did not
+	// exist (published keys off loopback, a disabled account's keys).
+	Refused func(accessKeyID, accountID string) bool
 }
 
 // Defaults of the request limits.
@@ -126,6 +129,9 @@ func (s *Server) lookup(ctx context.Context, accessKeyID string) (*sigv4.Credent
 	c, err := s.cfg.Identity.Credential(ctx, accessKeyID)
 	if err != nil || c == nil {
 		return nil, err
+	}
+	if s.cfg.Refused != nil && s.cfg.Refused(accessKeyID, c.Principal.AccountID) {
+		return nil, nil
 	}
 	return &sigv4.Credential{
 		AccessKeyID:  accessKeyID,

@@ -469,6 +469,7 @@ type services struct {
 	fed      *federation.Service
 	metrics  *metrics.Server
 	events   func(ctx context.Context, event string, attrs ...any)
+	creds    credentialPolicy
 }
 
 // buildServices makes the services over the store, brings the accounts and
@@ -494,6 +495,8 @@ func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Se
 		}
 		m.log.Info("seed applied", "file", m.Seed)
 	}
+	creds := credentialPolicy{offLoopback: !isLoopback(m.Listen), devOff: !cfg.defaultAccount}
+	creds.report(ctx, m.log, ids)
 	keys, err := federation.OpenKeyRing(ctx, store, sealer, m.Now, keyRotation, cfg.refreshTTL)
 	if err != nil {
 		return nil, err
@@ -505,7 +508,7 @@ func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Se
 	m.audit = &audit.Recorder{Store: store, Log: m.log}
 	m.audit.Start()
 	return &services{sealer: sealer, identity: ids, connect: connectSvc, fed: fed, metrics: met,
-		events: m.eventSink(met)}, nil
+		events: m.eventSink(met), creds: creds}, nil
 }
 
 // ensureAccounts makes the development account and the configured accounts
@@ -584,6 +587,7 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 		Faults:        faults,
 		// aws:SourceIp and aws:SecureTransport behind these proxies.
 		TrustedProxies: m.trustedProxies,
+		Refused:        svc.creds.refused,
 	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
