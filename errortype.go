@@ -49,6 +49,7 @@ const (
 	InternalFailure
 	InvalidAction
 	InvalidClientTokenId
+	InvalidInput
 	InvalidParameterValue
 	LimitExceeded
 	MalformedPolicyDocument
@@ -111,6 +112,7 @@ var errorTypes = [numErrorTypes]struct {
 	InternalFailure:            {"InternalFailure", 500},
 	InvalidAction:              {"InvalidAction", 400},
 	InvalidClientTokenId:       {"InvalidClientTokenId", 403},
+	InvalidInput:               {"InvalidInput", 400},
 	InvalidParameterValue:      {"InvalidParameterValue", 400},
 	LimitExceeded:              {"LimitExceeded", 409},
 	MalformedPolicyDocument:    {"MalformedPolicyDocument", 400},

@@ -178,6 +178,9 @@ var iamOps = map[string]queryOp{
 	"PutRolePolicy":    (*Server).iamPutRolePolicy,
 	"DeleteUserPolicy": (*Server).iamDeleteUserPolicy,
 	"DeleteRolePolicy": (*Server).iamDeleteRolePolicy,
+
+	"SimulatePrincipalPolicy": (*Server).iamSimulatePrincipalPolicy,
+	"SimulateCustomPolicy":    (*Server).iamSimulateCustomPolicy,
 }
 
 // serveQuery serves STS and IAM.

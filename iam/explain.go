@@ -21,7 +21,8 @@ type Match struct {
 	Statement int
 	Sid       string
 	Deny      bool
-	// Start is the statement's '{', End its '}'.
+	// Start is the statement's opening brace, End the place just past
+	// its closing brace (as the IAM policy simulator reports them).
 	Start, End Position
 }
 
@@ -43,7 +44,7 @@ func Explain(req *Request, policies ...*Policy) (Decision, []Match) {
 				continue
 			}
 			m := Match{Policy: pi, Statement: i, Sid: st.sid, Deny: st.deny,
-				Start: p.position(st.start), End: p.position(st.end - 1)}
+				Start: p.position(st.start), End: p.position(st.end)}
 			if st.deny {
 				denies = append(denies, m)
 			} else {

@@ -1,0 +1,126 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/iam"
+)
+
+// SimPolicy is one policy of a simulation, with the id and type the
+// simulator reports for its statements.
+type SimPolicy struct {
+	ID     string // the inline policy's name, or "PolicyInputList.N"
+	Type   string // "user", "role" or "none"
+	Policy *iam.Policy
+}
+
+// SimStatement is a statement behind a simulated decision.
+type SimStatement struct {
+	PolicyID, PolicyType string
+	Start, End           iam.Position
+}
+
+// SimResult is the simulated decision of one action on one resource.
+type SimResult struct {
+	Action, Resource string
+	Decision         iam.Decision
+	Matched          []SimStatement
+	Missing          []string // condition keys the deciding statements lacked
+}
+
+// Simulate decides every action on every resource against the policies,
+// with the given context, using the same evaluator as real requests.
+func Simulate(policies []SimPolicy, actions, resources []string, context map[string][]string) []SimResult {
+	pols := make([]*iam.Policy, len(policies))
+	for i := range policies {
+		pols[i] = policies[i].Policy
+	}
+	if len(resources) == 0 {
+		resources = []string{"*"}
+	}
+	out := make([]SimResult, 0, len(actions)*len(resources))
+	for _, a := range actions {
+		for _, r := range resources {
+			req := &iam.Request{Action: a, Resource: r, Context: context}
+			d, matches := iam.Explain(req, pols...)
+			res := SimResult{Action: a, Resource: r, Decision: d, Missing: iam.MissingKeys(req, pols...)}
+			for _, m := range matches {
+				res.Matched = append(res.Matched, SimStatement{PolicyID: policies[m.Policy].ID, PolicyType: policies[m.Policy].Type, Start: m.Start, End: m.End})
+			}
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
+// PrincipalPolicies returns the inline policies of the user or role that
+// arn names (IAM's ARN, path included), as SimulatePrincipalPolicy
+// evaluates them, and the principal's condition keys (aws:username,
+// aws:userid, aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType),
+// which the simulation uses where the caller gave none. A missing entity
+// is NoSuchEntity.
+func (s *Service) PrincipalPolicies(ctx context.Context, accountID, arn string) ([]SimPolicy, map[string][]string, error) {
+	prefix := "arn:aws:iam::" + accountID + ":"
+	rest, ok := strings.CutPrefix(arn, prefix)
+	kind, pathName, _ := strings.Cut(rest, "/")
+	if !ok || (kind != "user" && kind != "role") || pathName == "" {
+		return nil, nil, iamErr(connectfed.EINVALID, connectfed.InvalidInput, "Invalid ARN %s: the policy source must be a user or role of this account.", arn)
+	}
+	name := pathName[strings.LastIndexByte(pathName, '/')+1:]
+	var p connectfed.Principal
+	var stored string
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
+		if kind == "user" {
+			var u User
+			if err := getUser(tx, accountID, name, &u); err != nil {
+				return err
+			}
+			stored = u.ARN()
+			p = connectfed.Principal{Type: connectfed.PrincipalUser, AccountID: accountID, ARN: stored, UserID: u.ID, Name: u.Name}
+			return nil
+		}
+		var r Role
+		if err := getRole(tx, accountID, name, &r); err != nil {
+			return err
+		}
+		stored = r.ARN()
+		p = connectfed.Principal{Type: connectfed.PrincipalAssumedRole, AccountID: accountID, ARN: stored, UserID: r.ID, RoleName: r.Name, RolePath: r.Path, RoleID: r.ID}
+		return nil
+	})
+	if err == nil && stored != arn {
+		err = iamErr(connectfed.ENOTFOUND, connectfed.NoSuchEntity, "The %s with name %s cannot be found.", kind, name)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, err := s.policiesOf(ctx, &p)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]SimPolicy, len(ps.policies))
+	for i, pol := range ps.policies {
+		out[i] = SimPolicy{ID: strings.TrimPrefix(ps.names[i], kind+" policy "), Type: kind, Policy: pol}
+	}
+	keys := principalContext(&p)
+	if kind == "role" { // a session of the role: its id and name are unknown
+		delete(keys, "aws:userid")
+	}
+	return out, keys, nil
+}
+
+// ParseSimulationPolicy parses a policy given to the simulator; a bad one
+// is InvalidInput with IAM's message.
+func ParseSimulationPolicy(doc string) (*iam.Policy, error) {
+	p, err := iam.ParseIdentityPolicy(doc)
+	if err != nil {
+		var me *iam.MalformedPolicyError
+		if errors.As(err, &me) {
+			return nil, iamErr(connectfed.EINVALID, connectfed.InvalidInput, "%s", me.Message)
+		}
+		return nil, iamErr(connectfed.EINVALID, connectfed.InvalidInput, "Syntax errors in policy.")
+	}
+	return p, nil
+}
