@@ -295,33 +295,12 @@ func (r *Record) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// FromAttrs builds a record from an event's slog-style attributes.
-func FromAttrs(now time.Time, event string, attrs ...any) Record {
-	rec := Record{Time: now, Event: event}
-	for i := 0; i+1 < len(attrs); i += 2 {
-		k, _ := attrs[i].(string)
-		v, ok := attrs[i+1].(string)
-		if !ok {
-			v = fmt.Sprint(attrs[i+1])
-		}
-		switch k {
-		case "account":
-			rec.AccountID = v
-		case "caller":
-			rec.Caller = v
-		case "user", "target":
-			rec.Target = v
-		case "instance":
-			rec.Instance = v
-		case "source":
-			rec.Source = v
-		case "request_id":
-			rec.RequestID = v
-		case "family":
-			rec.Detail = strings.TrimSpace(rec.Detail + " family=" + v)
-		case "reason":
-			rec.Detail = strings.TrimSpace(rec.Detail + " reason=" + v)
-		}
+// FromEvent builds the record of an event at time now.
+func FromEvent(now time.Time, e connectfed.Event) Record {
+	rec := Record{Time: now, Event: e.Name(), AccountID: e.AccountID, Caller: e.Caller, Target: e.Target,
+		Instance: e.Instance, Source: e.Source, RequestID: e.RequestID}
+	if e.Family != "" {
+		rec.Detail = "family=" + e.Family
 	}
 	return rec
 }

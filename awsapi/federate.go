@@ -24,8 +24,8 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 		return nil, err
 	}
 	inst, u, tok := g.Instance, g.User, g.Tokens
-	s.cfg.Events(c.ctx, "token-issued", "request_id", c.id, "account", inst.AccountID, "instance", inst.ID, "user", u.ID,
-		"family", tok.Family, "caller", p.ARN, "source", c.r.RemoteAddr)
+	s.cfg.Events.Emit(c.ctx, connectfed.Event{Kind: connectfed.EventTokenIssued, RequestID: c.id, AccountID: inst.AccountID,
+		Instance: inst.ID, Target: u.ID, Family: tok.Family, Caller: p.ARN, Source: c.r.RemoteAddr})
 	// Encoded by hand: this is the hot path, and the shape is fixed.
 	b := make([]byte, 0, 1200)
 	b = append(b, `{"Credentials":{"AccessToken":`...)
@@ -79,7 +79,7 @@ func (s *Server) revokeFederationToken(c *call, _ []string) (any, error) {
 	if err := s.cfg.Federation.RevokeFamily(c.ctx, claims, "revoked by "+c.principal.ARN); err != nil {
 		return nil, err
 	}
-	s.cfg.Events(c.ctx, "token-revoked", "request_id", c.id, "account", claims.AccountID, "instance", claims.InstanceID,
-		"user", claims.UserID, "family", claims.FamilyID(), "caller", c.principal.ARN, "source", c.r.RemoteAddr)
+	s.cfg.Events.Emit(c.ctx, connectfed.Event{Kind: connectfed.EventTokenRevoked, RequestID: c.id, AccountID: claims.AccountID,
+		Instance: claims.InstanceID, Target: claims.UserID, Family: claims.FamilyID(), Caller: c.principal.ARN, Source: c.r.RemoteAddr})
 	return struct{ FamilyId string }{claims.FamilyID()}, nil
 }

@@ -56,8 +56,8 @@ type Config struct {
 	// gets RequestTimeoutException (408). 0 means DefaultBodyTimeout.
 	BodyTimeout time.Duration
 	Metrics     *metrics.Server
-	// Events receives federation events (token issued, revoked, ...).
-	Events func(ctx context.Context, event string, attrs ...any)
+	// Events receives the audit events (writes, token issued, revoked).
+	Events connectfed.EventSink
 	// Throttle emulates AWS quotas; nil means off.
 	Throttle *Throttler
 	// Faults are the injected faults (configured and added at run time).
@@ -113,7 +113,7 @@ func New(cfg Config) *Server {
 		cfg.Metrics = metrics.NewServer()
 	}
 	if cfg.Events == nil {
-		cfg.Events = func(context.Context, string, ...any) {}
+		cfg.Events = connectfed.NopSink{}
 	}
 	if cfg.Faults == nil {
 		cfg.Faults = &Faults{}
@@ -368,8 +368,8 @@ func (s *Server) finishCall(c *call) {
 		c.info.Service = "unknown"
 	}
 	if (c.info.Status == 0 || c.info.Status == http.StatusOK) && c.info.ErrType == "" && isWrite(c.op) && c.principal != nil {
-		s.cfg.Events(c.ctx, c.op, "request_id", c.id, "account", c.principal.AccountID, "caller", c.principal.ARN,
-			"target", c.target, "source", c.r.RemoteAddr)
+		s.cfg.Events.Emit(c.ctx, connectfed.Event{Kind: connectfed.EventWrite, Op: c.op, RequestID: c.id,
+			AccountID: c.principal.AccountID, Caller: c.principal.ARN, Target: c.target, Source: c.r.RemoteAddr})
 	}
 }
 

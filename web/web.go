@@ -6,7 +6,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"crypto/subtle"
 	"embed"
 	"encoding/json"
@@ -37,7 +36,7 @@ type Handler struct {
 	Fed    *federation.Service
 	Log    *slog.Logger
 	Now    func() time.Time
-	Events func(ctx context.Context, event string, attrs ...any)
+	Events connectfed.EventSink // nil: events are dropped
 	// SecureCookies marks cookies Secure (the public URL is https).
 	SecureCookies bool
 }
@@ -59,9 +58,11 @@ func (h *Handler) now() time.Time {
 	return time.Now()
 }
 
-func (h *Handler) event(ctx context.Context, name string, attrs ...any) {
+// event emits a token or session event about a user of an instance.
+func (h *Handler) event(r *http.Request, kind connectfed.EventKind, accountID, instanceID, userID, family string) {
 	if h.Events != nil {
-		h.Events(ctx, name, attrs...)
+		h.Events.Emit(r.Context(), connectfed.Event{Kind: kind, AccountID: accountID, Instance: instanceID,
+			Target: userID, Family: family, Source: r.RemoteAddr})
 	}
 }
 
@@ -138,7 +139,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, token, destinat
 		Expires: ws.Expires, MaxAge: max(maxAge, 1), HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: h.SecureCookies || r.TLS != nil,
 	})
-	h.event(r.Context(), "sign-in", "account", ws.AccountID, "instance", ws.InstanceID, "user", ws.UserID, "family", ws.Family, "source", r.RemoteAddr)
+	h.event(r, connectfed.EventSignIn, ws.AccountID, ws.InstanceID, ws.UserID, ws.Family)
 	http.Redirect(w, r, safeDestination(ws.InstanceID, destination), http.StatusSeeOther)
 }
 
@@ -218,7 +219,7 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 			h.render(w, http.StatusServiceUnavailable, "message.html", message{Title: "Sign-out failed", Message: "Try again.", Class: "error"})
 			return
 		}
-		h.event(r.Context(), "sign-out", "account", ws.AccountID, "instance", ws.InstanceID, "user", ws.UserID, "family", ws.Family, "source", r.RemoteAddr)
+		h.event(r, connectfed.EventSignOut, ws.AccountID, ws.InstanceID, ws.UserID, ws.Family)
 	}
 	h.signedOut(w, r, http.StatusOK, "Signed out", "The session in this browser has ended.")
 }
@@ -283,7 +284,7 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, federation.ErrReused):
 		c := id.Claims
-		h.event(r.Context(), "refresh-reuse-detected", "account", c.AccountID, "instance", c.InstanceID, "user", c.UserID, "family", c.FamilyID(), "source", r.RemoteAddr)
+		h.event(r, connectfed.EventRefreshReuse, c.AccountID, c.InstanceID, c.UserID, c.FamilyID())
 		writeJSONError(w, http.StatusUnauthorized, connectfed.RefreshTokenReusedException, "The refresh token was already used. Every token of its family has been revoked.")
 		return
 	case err != nil:
@@ -291,7 +292,7 @@ func (h *Handler) refresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := id.Claims
-	h.event(r.Context(), "token-refreshed", "account", c.AccountID, "instance", c.InstanceID, "user", c.UserID, "family", c.FamilyID(), "source", r.RemoteAddr)
+	h.event(r, connectfed.EventTokenRefreshed, c.AccountID, c.InstanceID, c.UserID, c.FamilyID())
 	writeJSON(w, http.StatusOK, map[string]any{"Credentials": credentialsJSON{tok.AccessToken, epoch(tok.AccessExpires), tok.RefreshToken, epoch(tok.RefreshExpires)}})
 }
 

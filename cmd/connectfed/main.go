@@ -27,6 +27,7 @@ import (
 	"github.com/connectfed/connectfed/audit"
 	"github.com/connectfed/connectfed/awsapi"
 	"github.com/connectfed/connectfed/connect"
+	"github.com/connectfed/connectfed/events"
 	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/identity"
 	"github.com/connectfed/connectfed/internal/httpchain"
@@ -468,7 +469,7 @@ type services struct {
 	connect  *connect.Service
 	fed      *federation.Service
 	metrics  *metrics.Server
-	events   func(ctx context.Context, event string, attrs ...any)
+	events   *events.Sink
 	creds    credentialPolicy
 }
 
@@ -508,7 +509,7 @@ func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Se
 	m.audit = &audit.Recorder{Store: store, Log: m.log}
 	m.audit.Start()
 	return &services{sealer: sealer, identity: ids, connect: connectSvc, fed: fed, metrics: met,
-		events: m.eventSink(met), creds: creds}, nil
+		events: &events.Sink{Audit: m.audit, Metrics: met, Log: m.log, Now: m.Now}, creds: creds}, nil
 }
 
 // ensureAccounts makes the development account and the configured accounts
@@ -535,32 +536,6 @@ func (m *Main) ensureAccounts(ctx context.Context, cfg *settings, ids *identity.
 		}
 	}
 	return nil
-}
-
-// eventSink feeds federation and sign-in events to the audit trail, the
-// metrics and the log.
-func (m *Main) eventSink(met *metrics.Server) func(ctx context.Context, event string, attrs ...any) {
-	return func(ctx context.Context, event string, attrs ...any) {
-		m.audit.Add(audit.FromAttrs(m.Now(), event, attrs...))
-		level := slog.LevelInfo
-		switch event {
-		case "token-issued":
-			met.TokensIssued.Inc()
-		case "token-refreshed":
-			met.TokensRefreshed.Inc()
-		case "token-revoked":
-			met.TokensRevoked.Inc("api")
-		case "refresh-reuse-detected":
-			met.TokensRevoked.Inc("refresh-reuse")
-			level = slog.LevelWarn
-		case "sign-in", "sign-out":
-			met.SignIns.Inc(event)
-		}
-		if event == "token-issued" || !strings.HasPrefix(event, "token-") && !strings.HasPrefix(event, "sign-") && !strings.HasPrefix(event, "refresh-") {
-			return // the access log line of the request (and the audit trail) already say it
-		}
-		m.log.Log(ctx, level, "federation event", append([]any{"event", event}, attrs...)...)
-	}
 }
 
 // routes builds the handler tree: health, readiness, metrics, pprof, the
