@@ -55,6 +55,7 @@ func (s *Server) putFault(c *call, _ []string) (any, error) {
 		}
 		f.Probability = *in.Probability
 	}
+	v.list = append(v.list, ValidateFault(f)...)
 	if f.ErrorCode == "" && f.LatencyMs == 0 {
 		v.list = append(v.list, "A fault needs an ErrorCode, a LatencyMs, or both")
 	}
@@ -65,6 +66,10 @@ func (s *Server) putFault(c *call, _ []string) (any, error) {
 		return nil, err
 	}
 	id := s.cfg.Faults.Add(f)
+	if id == "" {
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.ServiceQuotaExceededException,
+			"The account already has its maximum of %d faults; delete some first.", MaxFaultsPerAccount)
+	}
 	s.log.Info("fault added", "request_id", c.id, "fault", id, "account", f.Account, "operation", f.Operation, "error", f.ErrorCode)
 	return struct{ FaultId string }{id}, nil
 }

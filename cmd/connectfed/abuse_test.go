@@ -264,3 +264,58 @@ func TestEveryEndpointInAccessLog(t *testing.T) {
 		}
 	}
 }
+
+// abuseSigned sends a signed Connect call and returns its status and body.
+func abuseSigned(t *testing.T, url, key, secret, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url+path, strings.NewReader(body))
+	must(t, err)
+	sum := sha256.Sum256([]byte(body))
+	must(t, v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}, req, hex.EncodeToString(sum[:]), "connect", "us-east-1", time.Now()))
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType") + " " + string(b)
+}
+
+// TestAbuseFaults: faults are capped per account, their error codes come
+// from AWS's models, and nothing a caller writes in a fault becomes a
+// metric label or a response header.
+func TestAbuseFaults(t *testing.T) {
+	p := startAbuseBinary(t)
+	huge := strings.Repeat("X", 900<<10)
+	status, body := abuseSigned(t, p.url, "test", "test", "POST", "/connectfed/admin/faults",
+		`{"Operation":"ListInstances","ErrorCode":"`+huge+`","Count":2}`)
+	if status != 400 || !strings.Contains(body, "InvalidParameterException") || len(body) > 4096 {
+		t.Errorf("900 KB ErrorCode: %d %.300s (%d bytes), want a short 400 InvalidParameterException", status, body, len(body))
+	}
+	status, body = abuseSigned(t, p.url, "test", "test", "POST", "/connectfed/admin/faults",
+		`{"Operation":"ListInstances","ErrorCode":"MadeUpException"}`)
+	if status != 400 {
+		t.Errorf("unmodelled ErrorCode: %d %s, want 400", status, body)
+	}
+	cc := connect.NewFromConfig(abuseConfig(p.url, "test", "test"))
+	cc.ListInstances(context.Background(), &connect.ListInstancesInput{})
+	_, metricsBody := get(t, p.url+"/metrics")
+	if strings.Contains(metricsBody, "XXXX") || strings.Contains(metricsBody, "MadeUp") || len(metricsBody) > 256<<10 {
+		t.Errorf("/metrics carries a caller's error code (%d bytes)", len(metricsBody))
+	}
+
+	for i := 0; i < 100; i++ {
+		if status, body := abuseSigned(t, p.url, "test", "test", "POST", "/connectfed/admin/faults",
+			`{"Operation":"DescribeUser","ErrorCode":"ThrottlingException","Probability":0.01}`); status != 200 {
+			t.Fatalf("fault %d: %d %s", i+1, status, body)
+		}
+	}
+	status, body = abuseSigned(t, p.url, "test", "test", "POST", "/connectfed/admin/faults",
+		`{"Operation":"DescribeUser","ErrorCode":"ThrottlingException","Probability":0.01}`)
+	if status != 402 || !strings.Contains(body, "ServiceQuotaExceededException") {
+		t.Errorf("fault 101: %d %s, want 402 ServiceQuotaExceededException", status, body)
+	}
+	// The other account is untouched by them.
+	signedCallers(t, p.url, abuseOtherKey, abuseOtherSecret, 5)
+	if status, body := abuseSigned(t, p.url, "test", "test", "DELETE", "/connectfed/admin/faults", ""); status != 200 || !strings.Contains(body, `"Removed":100`) {
+		t.Errorf("DeleteFaults: %d %s", status, body)
+	}
+}

@@ -144,6 +144,7 @@ func (c *FileConfig) Validate() []string {
 			errs = append(errs, fmt.Sprintf("throttle.rates.%s: rate must be > 0 and burst >= 1", op))
 		}
 	}
+	perAccount := map[string]int{}
 	for i, f := range c.Faults {
 		if !accountIDRE.MatchString(f.Account) {
 			errs = append(errs, fmt.Sprintf("faults[%d].account %q: must be 12 digits", i, f.Account))
@@ -156,6 +157,15 @@ func (c *FileConfig) Validate() []string {
 		}
 		if f.Probability < 0 || f.Probability > 1 {
 			errs = append(errs, fmt.Sprintf("faults[%d].probability: must be between 0 and 1", i))
+		}
+		if f.Operation != "" {
+			for _, p := range awsapi.ValidateFault(f) {
+				errs = append(errs, fmt.Sprintf("faults[%d]: %s", i, p))
+			}
+		}
+		perAccount[f.Account]++
+		if perAccount[f.Account] == awsapi.MaxFaultsPerAccount+1 {
+			errs = append(errs, fmt.Sprintf("faults: account %s has more than %d faults", f.Account, awsapi.MaxFaultsPerAccount))
 		}
 	}
 	at, atErr := parseTTL(c.Tokens.AccessTokenTTL)
