@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/connectfed/connectfed/internal/testenv"
 )
 
 // readmeBlocks returns the fenced code blocks of README.md marked with
@@ -33,14 +35,7 @@ func readmeBlocks(t *testing.T, name string) []string {
 // requireTool finds a command; in CI a missing tool fails the test.
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed: %v", name, err)
-	}
-	return p
+	return testenv.LookPath(t, name)
 }
 
 // TestREADMEWalkthroughs runs the README's AWS CLI walkthroughs verbatim

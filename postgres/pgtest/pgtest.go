@@ -3,7 +3,7 @@
 // not import it.
 //
 // The server is named by CONNECTFED_TEST_POSTGRES. When that is unset, tests
-// that need PostgreSQL skip, except in CI (CI set to anything), where DSN
+// that need PostgreSQL skip, except in CI (testenv.CI: CI=true or CI=1), where DSN
 // falls back to DefaultDSN so the tests cannot be skipped by accident.
 package pgtest
 
@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/connectfed/connectfed/internal/testenv"
 )
 
 const (
@@ -34,7 +36,7 @@ func DSN(t testing.TB) string {
 	if dsn := os.Getenv(EnvVar); dsn != "" {
 		return dsn
 	}
-	if os.Getenv("CI") != "" {
+	if testenv.CI() {
 		return DefaultDSN
 	}
 	t.Skipf("set %s=%s to run", EnvVar, DefaultDSN)
