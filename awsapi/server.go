@@ -251,11 +251,31 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 // authFailed answers a request whose authentication failed, in the
 // protocol of the service its credential scope names when it can be read.
 func (s *Server) authFailed(c *call, proto protocol, err error) {
-	if info, serr := sigv4.Scope(c.r); serr == nil {
+	info, serr := sigv4.Scope(c.r)
+	if serr == nil {
 		c.service = info.Service
 		proto = protocolOf(info.Service, proto)
 	}
+	s.logAuthFailure(c, info, err)
 	s.writeError(c, proto, err)
+}
+
+// logAuthFailure says at debug level why a request failed authentication
+// (the client only gets AWS's generic message).
+func (s *Server) logAuthFailure(c *call, info sigv4.ScopeInfo, err error) {
+	if !s.log.Enabled(c.ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("request_id", c.id), slog.String("reason", err.Error())}
+	var se *sigv4.Error
+	if errors.As(err, &se) && se.Detail != "" {
+		attrs = append(attrs, slog.String("detail", se.Detail))
+	}
+	if info.AccessKeyID != "" {
+		attrs = append(attrs, slog.String("access_key", info.AccessKeyID),
+			slog.String("scope", info.Date+"/"+info.Region+"/"+info.Service))
+	}
+	s.log.LogAttrs(c.ctx, slog.LevelDebug, "authentication failed", attrs...)
 }
 
 func (s *Server) takeSlot() bool {

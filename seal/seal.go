@@ -52,6 +52,10 @@ func (s *Sealer) Seal(plaintext, context string) string {
 	return base64.RawStdEncoding.EncodeToString(out)
 }
 
+// ErrWrongKey is Open's error for a value sealed under another master key
+// (or altered).
+var ErrWrongKey = errors.New("sealed value does not open with this master key")
+
 // Open decrypts a value made by Seal with the same context.
 func (s *Sealer) Open(sealed, context string) (string, error) {
 	b, err := base64.RawStdEncoding.DecodeString(sealed)
@@ -61,7 +65,7 @@ func (s *Sealer) Open(sealed, context string) (string, error) {
 	n := s.aead.NonceSize()
 	pt, err := s.aead.Open(nil, b[:n], b[n:], []byte(context))
 	if err != nil {
-		return "", errors.New("sealed value does not open with this master key")
+		return "", ErrWrongKey
 	}
 	return string(pt), nil
 }

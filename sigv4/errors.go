@@ -60,6 +60,11 @@ func (k Kind) String() string {
 type Error struct {
 	Kind    Kind
 	Message string
+	// Detail says more, for the server's debug log only (never sent to
+	// the client): for a signature mismatch, the string to sign the server
+	// computed, to compare with the client's (`aws --debug` prints it).
+	// It holds no secret.
+	Detail string
 }
 
 func (e *Error) Error() string { return "sigv4: " + e.Kind.String() + ": " + e.Message }

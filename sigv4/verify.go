@@ -70,6 +70,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -396,7 +397,9 @@ func (v *Verifier) checkSignature(r *http.Request, a *authInfo, cred *Credential
 			}
 		}
 	}
-	return mismatch()
+	e := mismatch()
+	e.Detail = "the server's string to sign was " + strconv.Quote(string(sts[64:])) + " with SignedHeaders=" + a.signedHeaders
+	return e
 }
 
 func bytesEqual(a, b []byte) bool { return string(a) == string(b) }

@@ -1,18 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/awsapi"
@@ -66,37 +58,14 @@ var (
 // in one error, one per line, so a person fixes them in one go.
 func LoadConfig(path string) (*FileConfig, error) {
 	var cfg FileConfig
-	if err := decodeFile("config", path, &cfg); err != nil {
+	errs, err := decodeFile("config", path, &cfg)
+	if err != nil {
 		return nil, err
 	}
-	if errs := cfg.Validate(); len(errs) > 0 {
+	if errs = append(errs, cfg.Validate()...); len(errs) > 0 {
 		return nil, fmt.Errorf("config %s has %d problem(s):\n  %s", path, len(errs), strings.Join(errs, "\n  "))
 	}
 	return &cfg, nil
-}
-
-// decodeFile reads a YAML file (or JSON, by its .json extension) into v,
-// refusing unknown fields. An empty file decodes as an empty value.
-func decodeFile(what, path string, v any) error {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	if strings.EqualFold(filepath.Ext(path), ".json") {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(v)
-	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true)
-		if err = dec.Decode(v); errors.Is(err, io.EOF) {
-			err = nil
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", what, path, err)
-	}
-	return nil
 }
 
 // Validate lists every problem in the config.

@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
@@ -96,4 +101,146 @@ func TestFlagsFromEnvironment(t *testing.T) {
 // startedCaller makes one signed call (GetCallerIdentity) with these keys.
 func startedCaller(srv *server, key, secret string) (any, error) {
 	return sts.NewFromConfig(srv.awsConfig(key, secret, "")).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+}
+
+// TestConfigProblemsTogether: an unknown field or a value of the wrong type
+// does not hide the other problems, and no message names a Go type.
+func TestConfigProblemsTogether(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte(`acounts: []
+accounts:
+  - id: "12345"
+    rootkeys: []
+    name: [a]
+tokens:
+  accessTokenTTL: 10s
+throttle:
+  rates:
+    X: {rate: fast, burst: 1}
+defaultAccount: maybe
+`), 0o600)
+	_, err := LoadConfig(cfg)
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	for _, want := range []string{"9 problem(s)",
+		"acounts (line 1): unknown field (known here: accounts, defaultAccount, faults, throttle, tokens)",
+		"accounts[0].rootkeys (line 4): unknown field; did you mean rootKeys?",
+		"accounts[0].name (line 5): want a string, not a list",
+		`throttle.rates.X.rate (line 10): want a number, not "fast"`,
+		`defaultAccount (line 11): want true or false, not "maybe"`,
+		`accounts[0].id "12345": must be 12 digits`, `tokens.accessTokenTTL: "10s" must be between 1m and 720h`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	for _, goName := range []string{"main.", "awsapi.", "float64", "[]", "type "} {
+		if strings.Contains(err.Error(), goName) {
+			t.Errorf("error names a Go type (%s):\n%v", goName, err)
+		}
+	}
+	// A seed file is read the same way.
+	seed := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(seed, []byte("accounts:\n  - id: \"000000000000\"\n    instances:\n      - alias: a\n        userz: []\n"), 0o600)
+	if _, err := LoadSeed(seed); err == nil || !strings.Contains(err.Error(), "accounts[0].instances[0].userz (line 5): unknown field") {
+		t.Errorf("seed: %v", err)
+	}
+}
+
+// TestCommandLinePapercuts: what a new user trips over is reported as
+// what it is.
+func TestCommandLinePapercuts(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--listen", "nonsense"}, `--listen "nonsense" is not an address: want host:port`},
+		{[]string{"--listen", "127.0.0.1:70000"}, `port "70000" is not a number from 0 to 65535`},
+		{[]string{"--public-url", "notaurl"}, `--public-url "notaurl" is not a base URL`},
+		{[]string{"--public-url", "ftp://x"}, "the scheme must be http or https"},
+		{[]string{"--public-url", "https://x/?a=b"}, "must not have user info, a query or a fragment"},
+		{[]string{"--pprof=maybe"}, "want true or false"},
+		{[]string{"--max-concurrent-requests", "many"}, "want a positive number"},
+	} {
+		m := NewMain()
+		m.Stderr = io.Discard
+		err := m.ParseFlags(c.args)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+	m := NewMain()
+	must(t, m.ParseFlags([]string{"-pprof", "--public-url", "https://connectfed.example.com/base/"}))
+	if m.Pprof != "true" {
+		t.Errorf("-pprof alone: %q", m.Pprof)
+	}
+	// -h shows the flags' types.
+	var help strings.Builder
+	m = NewMain()
+	m.Stderr = &help
+	if err := m.ParseFlags([]string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-pprof\n", "-max-concurrent-requests number\n", "-listen string\n"} {
+		if !strings.Contains(help.String(), want) {
+			t.Errorf("-h lacks %q:\n%s", want, help.String())
+		}
+	}
+	// --help of every command exits 0.
+	for _, args := range [][]string{{"serve", "--help"}, {"audit", "--help"}, {"help"}} {
+		if err := run(context.Background(), args, io.Discard, io.Discard); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+}
+
+// TestMasterKeyMismatchHint: a store sealed under another master key says
+// what to do.
+func TestMasterKeyMismatchHint(t *testing.T) {
+	requireSQLite(t)
+	dir := t.TempDir()
+	srv := startServer(t, dir)
+	srv.stop()
+	other := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"serve", "--listen", "127.0.0.1:0", "--data-dir", dir, "--master-key", other}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "Start with the master key the store was created with") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// TestSignatureFailureReasonAtDebug: at debug level the log says why a
+// signature did not verify (the client only gets AWS's generic message),
+// without the secret.
+func TestSignatureFailureReasonAtDebug(t *testing.T) {
+	var logs lockedBuffer
+	m := NewMain()
+	m.Stderr = &logs
+	must(t, m.ParseFlags(append([]string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-level", "debug"}, e2eStoreArgs(t, t.TempDir())...)))
+	must(t, m.Run(context.Background()))
+	srv := &server{t: t, m: m, url: "http://" + m.Addr()}
+	t.Cleanup(srv.stop)
+	if _, err := startedCaller(srv, "test", "wrong-secret-value"); apiCode(err) != "SignatureDoesNotMatch" {
+		t.Fatalf("wrong secret: %v", err)
+	}
+	srv.stop()
+	out := logs.String()
+	for _, want := range []string{`msg="authentication failed"`, "SignatureMismatch", "string to sign", "AWS4-HMAC-SHA256", "access_key=test", "/us-east-1/sts"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("debug log lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "wrong-secret-value") {
+		t.Error("the log holds the secret")
+	}
+}
+
+func TestVersionCommand(t *testing.T) {
+	var out strings.Builder
+	must(t, run(context.Background(), []string{"version"}, &out, io.Discard))
+	if !strings.HasPrefix(out.String(), "connectfed ") || !strings.Contains(out.String(), "github.com/connectfed/connectfed") ||
+		!strings.Contains(out.String(), "go1.") {
+		t.Errorf("version: %q", out.String())
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -61,9 +62,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "audit":
-		return runAudit(ctx, args[1:], stdout, stderr)
+		if err := runAudit(ctx, args[1:], stdout, stderr); !errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return nil
 	case "version":
-		fmt.Fprintln(stdout, "github.com/connectfed/connectfed", Version())
+		fmt.Fprintln(stdout, versionLine())
 		return nil
 	case "serve":
 		tuneGC()
@@ -78,6 +82,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		if err := m.Run(ctx); err != nil {
+			if errors.Is(err, seal.ErrWrongKey) {
+				err = fmt.Errorf("%w\n\nThe store holds secrets sealed under another master key than this one (--master-key, %s, or %s). "+
+					"Start with the master key the store was created with, or with an empty --data-dir (or database) to start afresh; "+
+					"replicas on one PostgreSQL database must all have the same --master-key.",
+					err, EnvName("master-key"), filepath.Join(m.DataDir, "master.key"))
+			}
 			return err
 		}
 		<-ctx.Done()
@@ -111,6 +121,31 @@ func Version() string {
 		return bi.Main.Version
 	}
 	return "devel"
+}
+
+// versionLine is `connectfed version`: the module and its version, and the
+// VCS revision and time the Go toolchain stamped into the binary (go
+// install and go build from a git checkout both stamp them).
+func versionLine() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "connectfed devel (no build information)"
+	}
+	line := "connectfed " + Version() + " (" + bi.Main.Path
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		line += ", revision " + rev
+		if settings["vcs.modified"] == "true" {
+			line += " with local changes"
+		}
+		if t := settings["vcs.time"]; t != "" {
+			line += " of " + t
+		}
+	}
+	return line + ", " + bi.GoVersion + ")"
 }
 
 // Main is the program: ParseFlags, then Run (which returns once the server
@@ -174,6 +209,11 @@ type flagDef struct {
 	dst             *string
 }
 
+// flagKinds are the serve flags that are not strings: their value is still
+// kept as text, but it is checked on Set, -h shows the type, and a bool flag
+// needs no value.
+var flagKinds = map[string]string{"pprof": "bool", "max-concurrent-requests": "int", "max-concurrent-per-account": "int"}
+
 func (m *Main) flagDefs() []flagDef {
 	return []flagDef{
 		{"listen", "127.0.0.1:4577", "address to listen on (host:port)", &m.Listen},
@@ -212,11 +252,23 @@ func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("connectfed serve", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	for _, d := range m.flagDefs() {
-		def := d.def
-		if v, ok := os.LookupEnv(EnvName(d.name)); ok {
-			def = v
+		kind := flagKinds[d.name]
+		v := &textFlag{dst: d.dst, kind: kind}
+		*d.dst = d.def
+		if env, ok := os.LookupEnv(EnvName(d.name)); ok {
+			if err := v.Set(env); err != nil {
+				return fmt.Errorf("%s=%q: %v", EnvName(d.name), env, err)
+			}
 		}
-		fs.StringVar(d.dst, d.name, def, d.help+" (env "+EnvName(d.name)+")")
+		help := d.help + " (env " + EnvName(d.name) + ")"
+		switch kind {
+		case "":
+			fs.StringVar(d.dst, d.name, *d.dst, help)
+		case "int":
+			fs.Var(v, d.name, "the `number` of "+help)
+		default:
+			fs.Var(v, d.name, help)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -239,9 +291,6 @@ func (m *Main) ParseFlags(args []string) error {
 		return fmt.Errorf("--body-timeout %q: want a positive duration such as 5s", m.BodyTimeout)
 	}
 	m.bodyTimeout = d
-	if m.Pprof != "true" && m.Pprof != "false" {
-		return fmt.Errorf("--pprof %q: want true or false", m.Pprof)
-	}
 	if m.ExplainDenials != "true" && m.ExplainDenials != "false" {
 		return fmt.Errorf("--explain-denials %q: want true or false", m.ExplainDenials)
 	}
@@ -259,6 +308,86 @@ func (m *Main) ParseFlags(args []string) error {
 			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
 		m.trustedProxies = append(m.trustedProxies, p.Masked())
+	}
+	if err := checkListen(m.Listen); err != nil {
+		return err
+	}
+	if m.PublicURL != "" {
+		if err := checkPublicURL(m.PublicURL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// textFlag is a flag kept as text, checked by its kind on Set.
+type textFlag struct {
+	dst  *string
+	kind string
+}
+
+func (f *textFlag) String() string {
+	if f.dst == nil {
+		return ""
+	}
+	return *f.dst
+}
+
+func (f *textFlag) Set(s string) error {
+	switch f.kind {
+	case "bool":
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		s = strconv.FormatBool(b)
+	case "int":
+		if n, err := strconv.Atoi(s); err != nil || n < 1 {
+			return errors.New("want a positive number")
+		}
+	}
+	*f.dst = s
+	return nil
+}
+
+// IsBoolFlag lets a bool flag be given without a value (-pprof).
+func (f *textFlag) IsBoolFlag() bool { return f.kind == "bool" }
+
+// checkListen refuses a --listen that is not host:port.
+func checkListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		if n, perr := strconv.Atoi(port); perr != nil || n < 0 || n > 65535 {
+			err = fmt.Errorf("port %q is not a number from 0 to 65535", port)
+		} else if strings.ContainsAny(host, "/ ") {
+			err = fmt.Errorf("host %q is not a host name or IP address", host)
+		}
+	}
+	if err != nil {
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			err = errors.New(ae.Err)
+		}
+		return fmt.Errorf("--listen %q is not an address: want host:port, such as 127.0.0.1:4577 or 0.0.0.0:4577 (%v)", addr, err)
+	}
+	return nil
+}
+
+// checkPublicURL refuses a --public-url that is not an absolute http(s)
+// URL without query or fragment.
+func checkPublicURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+	case u.Scheme != "http" && u.Scheme != "https":
+		err = errors.New("the scheme must be http or https")
+	case u.Host == "":
+		err = errors.New("it has no host")
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		err = errors.New("it must not have user info, a query or a fragment")
+	}
+	if err != nil {
+		return fmt.Errorf("--public-url %q is not a base URL such as https://connectfed.example.com: %v", s, err)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/connect"
@@ -71,8 +72,12 @@ type SeedConnectUser struct {
 // LoadSeed reads a seed file (YAML or JSON; unknown fields rejected).
 func LoadSeed(path string) (*SeedFile, error) {
 	var sf SeedFile
-	if err := decodeFile("seed", path, &sf); err != nil {
+	errs, err := decodeFile("seed", path, &sf)
+	if err != nil {
 		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("seed %s has %d problem(s):\n  %s", path, len(errs), strings.Join(errs, "\n  "))
 	}
 	return &sf, nil
 }
