@@ -67,6 +67,12 @@ const (
 	Throttling
 	ValidationError
 
+	// IAM identity providers and the federated STS calls.
+	IDPCommunicationError
+	IDPRejectedClaim
+	InvalidIdentityToken
+	OpenIdIdpCommunicationError
+
 	// connectfed's token endpoints (restJson1 style, 401 like OAuth).
 	InvalidTokenException
 	RefreshTokenReusedException
@@ -129,6 +135,11 @@ var errorTypes = [numErrorTypes]struct {
 	SignatureDoesNotMatch:      {"SignatureDoesNotMatch", 403},
 	Throttling:                 {"Throttling", 400},
 	ValidationError:            {"ValidationError", 400},
+
+	IDPCommunicationError:       {"IDPCommunicationError", 400},
+	IDPRejectedClaim:            {"IDPRejectedClaim", 403},
+	InvalidIdentityToken:        {"InvalidIdentityToken", 400},
+	OpenIdIdpCommunicationError: {"OpenIdIdpCommunicationError", 400},
 
 	InvalidTokenException:       {"InvalidTokenException", 401},
 	RefreshTokenReusedException: {"RefreshTokenReusedException", 401},

@@ -181,6 +181,19 @@ var iamOps = map[string]queryOp{
 
 	"SimulatePrincipalPolicy": (*Server).iamSimulatePrincipalPolicy,
 	"SimulateCustomPolicy":    (*Server).iamSimulateCustomPolicy,
+
+	"CreateSAMLProvider":                      (*Server).iamCreateSAMLProvider,
+	"GetSAMLProvider":                         (*Server).iamGetSAMLProvider,
+	"ListSAMLProviders":                       (*Server).iamListSAMLProviders,
+	"UpdateSAMLProvider":                      (*Server).iamUpdateSAMLProvider,
+	"DeleteSAMLProvider":                      (*Server).iamDeleteSAMLProvider,
+	"CreateOpenIDConnectProvider":             (*Server).iamCreateOpenIDConnectProvider,
+	"GetOpenIDConnectProvider":                (*Server).iamGetOpenIDConnectProvider,
+	"ListOpenIDConnectProviders":              (*Server).iamListOpenIDConnectProviders,
+	"DeleteOpenIDConnectProvider":             (*Server).iamDeleteOpenIDConnectProvider,
+	"AddClientIDToOpenIDConnectProvider":      (*Server).iamAddClientIDToOpenIDConnectProvider,
+	"RemoveClientIDFromOpenIDConnectProvider": (*Server).iamRemoveClientIDFromOpenIDConnectProvider,
+	"UpdateOpenIDConnectProviderThumbprint":   (*Server).iamUpdateOpenIDConnectProviderThumbprint,
 }
 
 // serveQuery serves STS and IAM.

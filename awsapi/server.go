@@ -188,6 +188,10 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.writeError(c, proto, tooLarge(s.cfg.MaxBodyBytes))
 		return
 	}
+	if proto == protoQuery && mayBeUnsigned(r) {
+		s.serveUnsignedRequest(c)
+		return
+	}
 	pending, err := s.verifier.Preflight(c.ctx, r)
 	if err != nil {
 		s.authFailed(c, proto, err)
@@ -396,7 +400,7 @@ func (s *Server) finishCall(c *call) {
 // isWrite tells which operations change state and so go to the audit
 // trail. (GetFederationToken and token revocation send their own events.)
 func isWrite(op string) bool {
-	for _, p := range []string{"Create", "Delete", "Update", "Put", "AssumeRole", "ResetAccount", "PutFault", "DeleteFaults"} {
+	for _, p := range []string{"Create", "Delete", "Update", "Put", "AddClientID", "RemoveClientID", "AssumeRole", "ResetAccount", "PutFault", "DeleteFaults"} {
 		if strings.HasPrefix(op, p) {
 			return true
 		}

@@ -96,18 +96,9 @@ func (s *Server) assumeRole(c *call, p url.Values) (any, error) {
 	v.required("roleSessionName", p.Has("RoleSessionName"))
 	v.length("roleSessionName", name, false, 2, 64)
 	v.pattern("roleSessionName", name, false, sessionNameRE, `[\w+=,.@-]*`)
-	duration := 3600
-	if p.Has("DurationSeconds") {
-		n, err := strconv.Atoi(p.Get("DurationSeconds"))
-		switch {
-		case err != nil:
-			v.add("durationSeconds", p.Get("DurationSeconds"), false, "Member must be an integer")
-		case n < 900:
-			v.add("durationSeconds", p.Get("DurationSeconds"), false, "Member must have value greater than or equal to 900")
-		case n > 43200:
-			v.add("durationSeconds", p.Get("DurationSeconds"), false, "Member must have value less than or equal to 43200")
-		}
-		duration = n
+	duration := durationParam(v, p)
+	if duration == 0 {
+		duration = 3600
 	}
 	in := identity.AssumeRoleInput{RoleARN: roleARN, SessionSpec: identity.SessionSpec{SessionName: name, DurationSeconds: duration}}
 	sessionInputs(v, p, &in.SessionSpec)

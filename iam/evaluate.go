@@ -27,6 +27,10 @@ type PrincipalInfo struct {
 	ARN       string // arn:aws:iam::ACCT:user/NAME, arn:aws:sts::ACCT:assumed-role/ROLE/SESSION, arn:aws:iam::ACCT:root
 	AccountID string // when empty, taken from ARN
 	UserID    string // AIDA..., or AROA...:SESSION
+	// Federated is set, instead of the fields above, for a caller of
+	// AssumeRoleWithSAML or AssumeRoleWithWebIdentity: the IAM provider ARN
+	// that vouched for it. It matches only "Federated" principals.
+	Federated string
 }
 
 // Decision is the outcome of Evaluate.

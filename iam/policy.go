@@ -466,6 +466,9 @@ func compilePrincipal(v *jval) (principalSet, string) {
 				if s == "" || strings.ContainsAny(s, "*?") {
 					return ps, invalid
 				}
+				if f.key == "Federated" {
+					ps.federated = append(ps.federated, s)
+				}
 			default:
 				return ps, invalid
 			}

@@ -18,11 +18,15 @@ type awsPrincipal struct {
 }
 
 // principalSet is the compiled Principal (or NotPrincipal) element. Service
-// and Federated principals are validated but not kept: they never match the
-// AWS principals this server authenticates.
+// principals are validated but not kept: they never match the principals
+// this server authenticates. Federated principals (an IAM SAML or OIDC
+// provider ARN, or a provider name such as accounts.google.com) match only a
+// caller who comes through that provider (AssumeRoleWithSAML or
+// AssumeRoleWithWebIdentity).
 type principalSet struct {
-	any bool // "*" or {"AWS": "*"}
-	aws []awsPrincipal
+	any       bool // "*" or {"AWS": "*"}
+	aws       []awsPrincipal
+	federated []string
 }
 
 // parseAWSPrincipal validates one value of "AWS". Partial wildcards are not
@@ -96,6 +100,16 @@ func isAccountID(s string) bool {
 func (ps *principalSet) match(who *PrincipalInfo) bool {
 	if ps.any {
 		return true
+	}
+	if who.Federated != "" {
+		// A web identity or SAML caller is the provider, not an AWS
+		// principal: no AWS account or ARN entry names it.
+		for _, f := range ps.federated {
+			if f == who.Federated {
+				return true
+			}
+		}
+		return false
 	}
 	acct := who.AccountID
 	if acct == "" {

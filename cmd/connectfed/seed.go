@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/connectfed/connectfed"
@@ -26,6 +28,24 @@ type SeedAccount struct {
 	Users     []SeedIAMUser  `yaml:"iamUsers" json:"iamUsers"`
 	Roles     []SeedRole     `yaml:"roles" json:"roles"`
 	Instances []SeedInstance `yaml:"instances" json:"instances"`
+	// SAMLProviders and OIDCProviders are IAM identity providers.
+	SAMLProviders []SeedSAMLProvider `yaml:"samlProviders" json:"samlProviders"`
+	OIDCProviders []SeedOIDCProvider `yaml:"oidcProviders" json:"oidcProviders"`
+}
+
+// SeedSAMLProvider is an IAM SAML provider: its IdP's metadata, inline or
+// from a file (relative paths are relative to the seed file).
+type SeedSAMLProvider struct {
+	Name         string `yaml:"name" json:"name"`
+	Metadata     string `yaml:"metadata" json:"metadata"`
+	MetadataFile string `yaml:"metadataFile" json:"metadataFile"`
+}
+
+// SeedOIDCProvider is an IAM OpenID Connect provider.
+type SeedOIDCProvider struct {
+	URL         string   `yaml:"url" json:"url"`
+	ClientIDs   []string `yaml:"clientIds" json:"clientIds"`
+	Thumbprints []string `yaml:"thumbprints" json:"thumbprints"`
 }
 
 // SeedIAMUser is an IAM user with known access keys and inline policies.
@@ -78,6 +98,26 @@ func LoadSeed(path string) (*SeedFile, error) {
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("seed %s has %d problem(s):\n  %s", path, len(errs), strings.Join(errs, "\n  "))
+	}
+	for ai := range sf.Accounts {
+		for pi := range sf.Accounts[ai].SAMLProviders {
+			sp := &sf.Accounts[ai].SAMLProviders[pi]
+			if sp.MetadataFile == "" {
+				continue
+			}
+			if sp.Metadata != "" {
+				return nil, fmt.Errorf("seed accounts[%d].samlProviders[%d] %s: give metadata or metadataFile, not both", ai, pi, sp.Name)
+			}
+			f := sp.MetadataFile
+			if !filepath.IsAbs(f) {
+				f = filepath.Join(filepath.Dir(path), f)
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("seed accounts[%d].samlProviders[%d] %s: %w", ai, pi, sp.Name, err)
+			}
+			sp.Metadata = string(b)
+		}
 	}
 	return &sf, nil
 }
@@ -144,6 +184,18 @@ func applySeed(ctx context.Context, sf *SeedFile, ids *identity.Service, cs *con
 				if err != nil {
 					return fmt.Errorf("%s policy %s: %w", w, p.Name, err)
 				}
+			}
+		}
+		for pi, sp := range a.SAMLProviders {
+			w := fmt.Sprintf("%s.samlProviders[%d] %s", where, pi, sp.Name)
+			if _, err := ids.CreateSAMLProvider(ctx, a.ID, sp.Name, sp.Metadata); err != nil && connectfed.ErrorCode(err) != connectfed.ECONFLICT {
+				return fmt.Errorf("%s: %w", w, err)
+			}
+		}
+		for pi, op := range a.OIDCProviders {
+			w := fmt.Sprintf("%s.oidcProviders[%d] %s", where, pi, op.URL)
+			if _, err := ids.CreateOpenIDConnectProvider(ctx, a.ID, op.URL, op.ClientIDs, op.Thumbprints); err != nil && connectfed.ErrorCode(err) != connectfed.ECONFLICT {
+				return fmt.Errorf("%s: %w", w, err)
 			}
 		}
 		sc := connect.Scope{AccountID: a.ID, Region: region}
