@@ -226,7 +226,48 @@ func (s *Server) assumeRoleWithSAML(c *call, p url.Values) (any, error) {
 }
 
 func (s *Server) assumeRoleWithWebIdentity(c *call, p url.Values) (any, error) {
-	return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidAction, "AssumeRoleWithWebIdentity is not available yet.")
+	v := &violations{errType: connectfed.ValidationError}
+	roleARN, duration, spec := federatedParams(v, p)
+	name := p.Get("RoleSessionName")
+	v.required("roleSessionName", p.Has("RoleSessionName"))
+	v.length("roleSessionName", name, false, 2, 64)
+	v.pattern("roleSessionName", name, false, sessionNameRE, `[\w+=,.@-]*`)
+	token := p.Get("WebIdentityToken")
+	v.required("webIdentityToken", p.Has("WebIdentityToken"))
+	v.length("webIdentityToken", token, true, 4, 20000)
+	if p.Has("ProviderId") {
+		// OAuth 2.0 access tokens of www.amazon.com and graph.facebook.com
+		// are not emulated; OpenID Connect ID tokens need no ProviderId.
+		v.add("providerId", p.Get("ProviderId"), false, "Only OpenID Connect ID tokens are supported by this server; omit ProviderId")
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	c.target = roleARN
+	res, err := s.cfg.Identity.AssumeRoleWithWebIdentity(c.ctx, identity.WebIdentityInput{RoleARN: roleARN, SessionName: name, Token: token,
+		DurationSeconds: duration, Session: spec})
+	if err != nil {
+		return nil, err
+	}
+	c.principal.ARN = res.Provider.ARN()
+	sess := res.Session.Session
+	pr := sess.Principal()
+	return respond(c, struct {
+		XMLName                     xml.Name `xml:"AssumeRoleWithWebIdentityResult"`
+		Credentials                 stsCredentials
+		SubjectFromWebIdentityToken string
+		AssumedRoleUser             stsAssumedRoleUser
+		PackedPolicySize            *int `xml:",omitempty"`
+		Provider                    string
+		Audience                    string
+	}{
+		PackedPolicySize:            packedSize(res.Session),
+		Credentials:                 stsCredentials{sess.AccessKeyID, res.Session.Secret, res.Session.Token, isoTime(sess.Expires)},
+		SubjectFromWebIdentityToken: res.Claims.Subject,
+		AssumedRoleUser:             stsAssumedRoleUser{pr.UserID, pr.ARN},
+		Provider:                    res.Claims.Issuer,
+		Audience:                    res.Claims.Audience,
+	}), nil
 }
 
 func packedSize(out *identity.AssumedRole) *int {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/internal/ttlcache"
+	"github.com/connectfed/connectfed/oidc"
 	"github.com/connectfed/connectfed/seal"
 )
 
@@ -35,6 +36,8 @@ type Service struct {
 	// that none allowed it), when ExplainDenials is set. Nil: no lines.
 	Log            *slog.Logger
 	ExplainDenials bool
+	// OIDC verifies web identity tokens; nil means a shared default.
+	OIDC *oidc.Verifier
 
 	cache policyCache
 	// creds and principalPolicies spare the hot path its store reads: a

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// oidcIssuer is an OpenID issuer on loopback: discovery and a key set,
+// tokens signed with go-jose.
+type oidcIssuer struct {
+	srv *httptest.Server
+	key *rsa.PrivateKey
+}
+
+func newOIDCIssuer(t *testing.T) *oidcIssuer {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	must(t, err)
+	is := &oidcIssuer{key: key}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]string{"issuer": is.srv.URL, "jwks_uri": is.srv.URL + "/jwks"})
+	})
+	mux.HandleFunc("/jwks", func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+	})
+	is.srv = httptest.NewServer(mux)
+	t.Cleanup(is.srv.Close)
+	return is
+}
+
+func (is *oidcIssuer) token(t *testing.T, sub, aud string, exp time.Time) string {
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: is.key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1"))
+	must(t, err)
+	tok, err := jwt.Signed(sig).Claims(map[string]any{"iss": is.srv.URL, "sub": sub, "aud": aud, "exp": exp.Unix(), "iat": time.Now().Unix(), "amr": []string{"pwd"}}).Serialize()
+	must(t, err)
+	return tok
+}
+
+// TestAssumeRoleWithWebIdentity: an ID token becomes a role session whose
+// name is the Connect username, then a federation token.
+func TestAssumeRoleWithWebIdentity(t *testing.T) {
+	ctx := context.Background()
+	f := newFedFixture(t)
+	is := newOIDCIssuer(t)
+	host := strings.TrimPrefix(is.srv.URL, "http://")
+	ic := iam.NewFromConfig(f.config("test", "test", ""))
+	op, err := ic.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(is.srv.URL), ClientIDList: []string{"agent-desktop"}})
+	must(t, err)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + *op.OpenIDConnectProviderArn + `"},
+		"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + host + `:aud":"agent-desktop","` + host + `:sub":"alice"}}}]}`
+	role, err := ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("OIDCAgent"), AssumeRolePolicyDocument: aws.String(trust)})
+	must(t, err)
+	_, err = ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("OIDCAgent"), PolicyName: aws.String("federate"),
+		PolicyDocument: aws.String(federatePolicy("arn:aws:connect:us-east-1:000000000000:instance/" + f.instanceID + "/user/${aws:userid}"))})
+	must(t, err)
+
+	sc := sts.NewFromConfig(f.config("", "", ""))
+	in := func(tok, session string) *sts.AssumeRoleWithWebIdentityInput {
+		return &sts.AssumeRoleWithWebIdentityInput{RoleArn: role.Role.Arn, RoleSessionName: aws.String(session), WebIdentityToken: aws.String(tok)}
+	}
+	out, err := sc.AssumeRoleWithWebIdentity(ctx, in(is.token(t, "alice", "agent-desktop", time.Now().Add(time.Hour)), "alice"))
+	must(t, err)
+	if *out.AssumedRoleUser.Arn != "arn:aws:sts::000000000000:assumed-role/OIDCAgent/alice" || *out.SubjectFromWebIdentityToken != "alice" ||
+		*out.Audience != "agent-desktop" || *out.Provider != is.srv.URL {
+		t.Errorf("AssumeRoleWithWebIdentity = %+v %+v", out, out.AssumedRoleUser)
+	}
+	c := out.Credentials
+	tok, err := connect.NewFromConfig(f.config(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)).GetFederationToken(ctx,
+		&connect.GetFederationTokenInput{InstanceId: aws.String(f.instanceID)})
+	must(t, err)
+	if *tok.UserId != f.userID {
+		t.Errorf("federated as %s", *tok.UserId)
+	}
+
+	down := newOIDCIssuer(t)
+	_, err = ic.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(down.srv.URL), ClientIDList: []string{"agent-desktop"}})
+	must(t, err)
+	downTok := down.token(t, "alice", "agent-desktop", time.Now().Add(time.Hour))
+	down.srv.Close()
+	stranger := newOIDCIssuer(t)
+	for _, c := range []struct {
+		name, token, session, code string
+	}{
+		{"wrong audience", is.token(t, "alice", "someone-else", time.Now().Add(time.Hour)), "alice", "InvalidIdentityToken"},
+		{"expired", is.token(t, "alice", "agent-desktop", time.Now().Add(-time.Hour)), "alice", "ExpiredTokenException"},
+		{"trust condition on sub", is.token(t, "bob", "agent-desktop", time.Now().Add(time.Hour)), "alice", "AccessDenied"},
+		{"issuer not registered", stranger.token(t, "alice", "agent-desktop", time.Now().Add(time.Hour)), "alice", "InvalidIdentityToken"},
+		{"issuer unreachable", downTok, "alice", "IDPCommunicationError"},
+		{"not a JWT", "not-a-token", "alice", "InvalidIdentityToken"},
+		{"bad session name", is.token(t, "alice", "agent-desktop", time.Now().Add(time.Hour)), "a b", "ValidationError"},
+	} {
+		_, err := sc.AssumeRoleWithWebIdentity(ctx, in(c.token, c.session))
+		if awsErrorCode(err) != c.code {
+			t.Errorf("%s: %v, want %s", c.name, err, c.code)
+		}
+	}
+
+	// The AWS CLI, unsigned as botocore sends it.
+	if awsCLI, err := exec.LookPath("aws"); err == nil {
+		cmd := exec.Command(awsCLI, "--endpoint-url", f.srv.url, "--region", "us-east-1", "--output", "json", "sts", "assume-role-with-web-identity",
+			"--role-arn", *role.Role.Arn, "--role-session-name", "alice", "--web-identity-token", is.token(t, "alice", "agent-desktop", time.Now().Add(time.Hour)))
+		cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=")
+		b, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(b), "assumed-role/OIDCAgent/alice") {
+			t.Errorf("aws sts assume-role-with-web-identity: %v\n%s", err, b)
+		}
+	}
+}
