@@ -12,12 +12,6 @@ func OpenWith(ctx context.Context, dsn, schema string, fsys fs.FS) (*DB, error) 
 	return openWith(ctx, dsn, schema, fsys)
 }
 
-// Successor exposes the prefix upper bound for a table test.
-func Successor(prefix string) (string, bool) {
-	b, ok := successor(prefix)
-	return string(b), ok
-}
-
 // Classification, for a table test of error mapping.
 var (
 	Retryable   = retryable

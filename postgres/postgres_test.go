@@ -884,29 +884,6 @@ func TestTerminatedBackends(t *testing.T) {
 	}
 }
 
-func TestSuccessor(t *testing.T) {
-	for _, c := range []struct {
-		in, want string
-		ok       bool
-	}{
-		{"", "", false},
-		{"a", "b", true},
-		{"a/", "a0", true},
-		{"a\xff", "b", true},
-		{"a\xff\xff", "b", true},
-		{"\xff", "", false},
-		{"\xff\xff", "", false},
-		{"é", "\xc3\xaa", true},
-		{"a\xfe", "a\xff", true},
-		{"\x00\xff", "\x01", true},
-	} {
-		got, ok := postgres.Successor(c.in)
-		if got != c.want || ok != c.ok {
-			t.Errorf("successor(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
-		}
-	}
-}
-
 func TestErrorClassification(t *testing.T) {
 	pg := func(code string) error { return fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: code, Message: "x"}) }
 	for _, c := range []struct {

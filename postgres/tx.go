@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/internal/keyrange"
 )
 
 // tx implements connectfed.Tx on a connection in a transaction. Like the
@@ -115,7 +116,7 @@ func (t *tx) Create(kind, key string, value []byte) error {
 	if err := t.check(kind, true); err != nil {
 		return err
 	}
-	tag, err := t.conn.Exec(t.ctx, qCreate, kind, []byte(key), blob(value))
+	tag, err := t.conn.Exec(t.ctx, qCreate, kind, []byte(key), keyrange.Blob(value))
 	if err != nil {
 		if pgCode(err) == codeUniqueViolation && t.ctx.Err() == nil {
 			// Not expected with ON CONFLICT, but should a unique violation
@@ -139,7 +140,7 @@ func (t *tx) Put(kind, key string, value []byte) error {
 	if err := t.check(kind, true); err != nil {
 		return err
 	}
-	tag, err := t.conn.Exec(t.ctx, qPut, kind, []byte(key), blob(value))
+	tag, err := t.conn.Exec(t.ctx, qPut, kind, []byte(key), keyrange.Blob(value))
 	if err != nil {
 		return t.fail("put", err)
 	}
@@ -180,12 +181,12 @@ func (t *tx) List(kind, prefix, after string, limit int) ([]connectfed.Entry, er
 	}
 	var rows pgx.Rows
 	var err error
-	if hi, bounded := successor(prefix); bounded {
+	if hi, bounded := keyrange.Successor(prefix); bounded {
 		q := qListRangeIncl
 		if excl {
 			q = qListRangeExcl
 		}
-		rows, err = t.conn.Query(t.ctx, q, kind, []byte(lo), lim, hi)
+		rows, err = t.conn.Query(t.ctx, q, kind, []byte(lo), lim, []byte(hi))
 	} else {
 		q := qListFromIncl
 		if excl {
@@ -228,8 +229,8 @@ func (t *tx) DeletePrefix(kind, prefix string) (int, error) {
 	}
 	var tag pgconn.CommandTag
 	var err error
-	if hi, bounded := successor(prefix); bounded {
-		tag, err = t.conn.Exec(t.ctx, qDeleteRange, kind, []byte(prefix), hi)
+	if hi, bounded := keyrange.Successor(prefix); bounded {
+		tag, err = t.conn.Exec(t.ctx, qDeleteRange, kind, []byte(prefix), []byte(hi))
 	} else {
 		tag, err = t.conn.Exec(t.ctx, qDeleteFrom, kind, []byte(prefix))
 	}
@@ -239,24 +240,3 @@ func (t *tx) DeletePrefix(kind, prefix string) (int, error) {
 	return int(tag.RowsAffected()), nil
 }
 
-// successor returns the least byte string greater than every string that
-// starts with prefix: the prefix with trailing 0xFF bytes dropped and its last
-// byte incremented. There is none when the prefix is empty or all 0xFF.
-func successor(prefix string) ([]byte, bool) {
-	b := []byte(prefix)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] != 0xFF {
-			b[i]++
-			return b[:i+1], true
-		}
-	}
-	return nil, false
-}
-
-// blob keeps a nil value from binding as SQL NULL.
-func blob(v []byte) []byte {
-	if v == nil {
-		return []byte{}
-	}
-	return v
-}

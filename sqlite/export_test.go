@@ -31,9 +31,6 @@ func Pragma(ctx context.Context, db *DB, reader bool, name string) (string, erro
 	return v, err
 }
 
-// Successor exposes the prefix upper bound for a table test.
-var Successor = successor
-
 // GroupCommitStats reports how many COMMITs of Updates the writer has run
 // (one fsync each), how many Updates they carried, and the most in one.
 func GroupCommitStats(db *DB) (commits, updates, largest int64) {

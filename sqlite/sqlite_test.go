@@ -76,28 +76,6 @@ func TestPragmas(t *testing.T) {
 	}
 }
 
-func TestSuccessor(t *testing.T) {
-	for _, c := range []struct {
-		in, want string
-		ok       bool
-	}{
-		{"", "", false},
-		{"a", "b", true},
-		{"a/", "a0", true},
-		{"a\xff", "b", true},
-		{"a\xff\xff", "b", true},
-		{"\xff", "", false},
-		{"\xff\xff", "", false},
-		{"é", "\xc3\xaa", true},
-		{"a\xfe", "a\xff", true},
-	} {
-		got, ok := sqlite.Successor(c.in)
-		if got != c.want || ok != c.ok {
-			t.Errorf("successor(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
-		}
-	}
-}
-
 func TestPathNeedsEscaping(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "we?ird #dir%20")
 	if err := os.Mkdir(dir, 0o755); err != nil {

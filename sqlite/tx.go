@@ -10,6 +10,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/internal/keyrange"
 )
 
 // tx implements connectfed.Tx on one database/sql transaction: a View's own,
@@ -187,7 +188,7 @@ func (t *tx) Create(kind, key string, value []byte) error {
 	if err := t.check(); err != nil {
 		return err
 	}
-	if _, err := t.stmt(sCreate).ExecContext(t.sctx, kind, key, blob(value)); err != nil {
+	if _, err := t.stmt(sCreate).ExecContext(t.sctx, kind, key, keyrange.Blob(value)); err != nil {
 		if isConstraintKey(err) {
 			return connectfed.ErrExists
 		}
@@ -203,7 +204,7 @@ func (t *tx) Put(kind, key string, value []byte) error {
 	if err := t.check(); err != nil {
 		return err
 	}
-	res, err := t.stmt(sPut).ExecContext(t.sctx, blob(value), kind, key)
+	res, err := t.stmt(sPut).ExecContext(t.sctx, keyrange.Blob(value), kind, key)
 	if err != nil {
 		return t.fail("put", err)
 	}
@@ -235,7 +236,7 @@ func (t *tx) List(kind, prefix, after string, limit int) ([]connectfed.Entry, er
 	if after != "" && after >= prefix {
 		lo, excl = after, true
 	}
-	hi, bounded := successor(prefix)
+	hi, bounded := keyrange.Successor(prefix)
 	if limit <= 0 {
 		limit = -1
 	}
@@ -288,7 +289,7 @@ func (t *tx) DeletePrefix(kind, prefix string) (int, error) {
 	}
 	var res sql.Result
 	var err error
-	if hi, bounded := successor(prefix); bounded {
+	if hi, bounded := keyrange.Successor(prefix); bounded {
 		res, err = t.stmt(sDeleteRange).ExecContext(t.sctx, kind, prefix, hi)
 	} else {
 		res, err = t.stmt(sDeleteFrom).ExecContext(t.sctx, kind, prefix)
@@ -301,28 +302,6 @@ func (t *tx) DeletePrefix(kind, prefix string) (int, error) {
 		return 0, t.fail("delete prefix", err)
 	}
 	return int(n), nil
-}
-
-// successor returns the least string greater than every string that starts
-// with prefix: the prefix with trailing 0xFF bytes dropped and its last byte
-// incremented. There is none when the prefix is empty or all 0xFF.
-func successor(prefix string) (string, bool) {
-	b := []byte(prefix)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] != 0xFF {
-			b[i]++
-			return string(b[:i+1]), true
-		}
-	}
-	return "", false
-}
-
-// blob keeps a nil value from binding as SQL NULL.
-func blob(v []byte) []byte {
-	if v == nil {
-		return []byte{}
-	}
-	return v
 }
 
 func (t *tx) oneRow(res sql.Result, op string) error {
