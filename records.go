@@ -36,7 +36,8 @@ func PutJSON(tx Tx, kind, key string, v any) error {
 	return tx.Put(kind, key, b)
 }
 
-// ListJSON lists entries like Tx.List and decodes each value with decode.
+// ListJSON lists entries like Tx.List and decodes each value from JSON into
+// a T.
 // It returns the key of the last entry read, for use as the next cursor.
 func ListJSON[T any](tx Tx, kind, prefix, after string, limit int) ([]T, string, error) {
 	entries, err := tx.List(kind, prefix, after, limit)

@@ -1,8 +1,6 @@
 package awsapi
 
 import (
-	"time"
-
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/internal/jsonenc"
@@ -31,11 +29,11 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 	b = append(b, `{"Credentials":{"AccessToken":`...)
 	b = jsonenc.AppendString(b, tok.AccessToken)
 	b = append(b, `,"AccessTokenExpiration":`...)
-	b, _ = appendEpoch(b, tok.AccessExpires)
+	b = jsonenc.AppendEpoch(b, tok.AccessExpires)
 	b = append(b, `,"RefreshToken":`...)
 	b = jsonenc.AppendString(b, tok.RefreshToken)
 	b = append(b, `,"RefreshTokenExpiration":`...)
-	b, _ = appendEpoch(b, tok.RefreshExpires)
+	b = jsonenc.AppendEpoch(b, tok.RefreshExpires)
 	b = append(b, `},"SignInUrl":`...)
 	b = jsonenc.AppendString(b, g.SignInURL)
 	b = append(b, `,"UserArn":`...)
@@ -43,11 +41,6 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 	b = append(b, `,"UserId":`...)
 	b = jsonenc.AppendString(b, u.ID)
 	return rawJSON(append(b, '}')), nil
-}
-
-func appendEpoch(b []byte, t time.Time) ([]byte, error) {
-	e, err := epoch(t).MarshalJSON()
-	return append(b, e...), err
 }
 
 // revokeFederationToken is connectfed's own operation (signed for service

@@ -6,22 +6,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/connectfed/connectfed/internal/jsonenc"
 )
 
-// epoch is a timestamp as restJson1 sends it in bodies: a JSON number of
-// seconds since the epoch, with milliseconds as the fraction.
-type epoch time.Time
-
-func (t epoch) MarshalJSON() ([]byte, error) {
-	ms := time.Time(t).UnixMilli()
-	s := strconv.FormatInt(ms/1000, 10)
-	if frac := ms % 1000; frac != 0 {
-		f := strconv.FormatInt(1000+frac, 10)[1:]
-		s += "." + strings.TrimRight(f, "0")
-	}
-	return []byte(s), nil
-}
+// epoch is a timestamp as restJson1 sends it in bodies.
+type epoch = jsonenc.Epoch
 
 // restRoute is one Connect operation: a method and a path pattern whose
 // "{}" segments are labels.

@@ -44,7 +44,7 @@ type Service struct {
 	Now   func() time.Time
 
 	// Reads outside transactions are cached for at most
-	// ttlcache.DefaultTTL (500 ms); every write through this Service drops
+	// ttlcache.DefaultTTL (500 ms by Now); every write through this Service drops
 	// the caches, so this replica never serves its own stale data and other
 	// replicas' changes show within that bound.
 	instances ttlcache.Cache[string, connectfed.Instance]
@@ -192,7 +192,7 @@ func (s *Service) CreateInstance(ctx context.Context, sc Scope, in CreateInstanc
 // GetInstance returns an instance of the scope, or ResourceNotFoundException.
 func (s *Service) GetInstance(ctx context.Context, sc Scope, id string) (*connectfed.Instance, error) {
 	key := instanceKey(sc, id)
-	if inst, ok := s.instances.Get(key); ok {
+	if inst, ok := s.instances.Get(key, s.now()); ok {
 		return &inst, nil
 	}
 	gen := s.instances.Generation()
@@ -203,7 +203,7 @@ func (s *Service) GetInstance(ctx context.Context, sc Scope, id string) (*connec
 	if err != nil {
 		return nil, err
 	}
-	s.instances.Put(key, inst, gen)
+	s.instances.Put(key, inst, gen, s.now())
 	return &inst, nil
 }
 

@@ -199,7 +199,7 @@ func getUser(tx connectfed.Tx, sc Scope, instanceID, userID string, inst *connec
 // unknown instance or user.
 func (s *Service) GetUser(ctx context.Context, sc Scope, instanceID, userID string) (*connectfed.User, error) {
 	key := childKey(sc, instanceID, userID)
-	if u, ok := s.users.Get(key); ok {
+	if u, ok := s.users.Get(key, s.now()); ok {
 		return &u, nil
 	}
 	gen := s.users.Generation()
@@ -211,7 +211,7 @@ func (s *Service) GetUser(ctx context.Context, sc Scope, instanceID, userID stri
 	if err != nil {
 		return nil, err
 	}
-	s.users.Put(key, u, gen)
+	s.users.Put(key, u, gen, s.now())
 	return &u, nil
 }
 
@@ -221,7 +221,7 @@ func (s *Service) GetUser(ctx context.Context, sc Scope, instanceID, userID stri
 // give the error its operation documents.
 func (s *Service) FindUser(ctx context.Context, sc Scope, instanceID, username string) (*connectfed.Instance, *connectfed.User, error) {
 	key := childKey(sc, instanceID, username)
-	if u, ok := s.usernames.Get(key); ok {
+	if u, ok := s.usernames.Get(key, s.now()); ok {
 		if inst, err := s.GetInstance(ctx, sc, instanceID); err == nil {
 			return inst, &u, nil
 		}
@@ -242,8 +242,8 @@ func (s *Service) FindUser(ctx context.Context, sc Scope, instanceID, username s
 	if err != nil {
 		return nil, nil, err
 	}
-	s.usernames.Put(key, u, gen)
-	s.instances.Put(instanceKey(sc, instanceID), inst, igen)
+	s.usernames.Put(key, u, gen, s.now())
+	s.instances.Put(instanceKey(sc, instanceID), inst, igen, s.now())
 	return &inst, &u, nil
 }
 

@@ -41,9 +41,10 @@ type Service struct {
 
 	cache policyCache
 	// creds and principalPolicies spare the hot path its store reads: a
-	// cached entry is at most ttlcache.DefaultTTL (500 ms) old, and any IAM write on this
-	// replica drops them all, so this replica never serves its own stale
-	// data and other replicas' changes show within cacheTTL.
+	// cached entry is at most ttlcache.DefaultTTL (500 ms by Now) old, and
+	// any IAM write on this replica drops them all, so this replica never
+	// serves its own stale data and other replicas' changes show within
+	// that bound.
 	creds             ttlcache.Cache[string, *Credential]
 	principalPolicies ttlcache.Cache[string, *policySet]
 }
@@ -155,7 +156,7 @@ type Credential struct {
 // Credential finds the credential for an access key id. It returns
 // (nil, nil) for an unknown key.
 func (s *Service) Credential(ctx context.Context, accessKeyID string) (*Credential, error) {
-	if c, ok := s.creds.Get(accessKeyID); ok {
+	if c, ok := s.creds.Get(accessKeyID, s.now()); ok {
 		return c, nil
 	}
 	gen := s.creds.Generation()
@@ -166,7 +167,7 @@ func (s *Service) Credential(ctx context.Context, accessKeyID string) (*Credenti
 		return err
 	})
 	if err == nil && cred != nil {
-		s.creds.Put(accessKeyID, cred, gen)
+		s.creds.Put(accessKeyID, cred, gen, s.now())
 	}
 	return cred, err
 }

@@ -288,7 +288,7 @@ func (s *Service) policiesOf(ctx context.Context, p *connectfed.Principal) (*pol
 	default:
 		return &policySet{}, nil
 	}
-	if ps, ok := s.principalPolicies.Get(prefix); ok {
+	if ps, ok := s.principalPolicies.Get(prefix, s.now()); ok {
 		return ps, nil
 	}
 	gen := s.principalPolicies.Generation()
@@ -310,7 +310,7 @@ func (s *Service) policiesOf(ctx context.Context, p *connectfed.Principal) (*pol
 		ps.names = append(ps.names, owner+" policy "+r.Name)
 		ps.policies = append(ps.policies, pol)
 	}
-	s.principalPolicies.Put(prefix, ps, gen)
+	s.principalPolicies.Put(prefix, ps, gen, s.now())
 	return ps, nil
 }
 

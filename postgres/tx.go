@@ -239,4 +239,3 @@ func (t *tx) DeletePrefix(kind, prefix string) (int, error) {
 	}
 	return int(tag.RowsAffected()), nil
 }
-

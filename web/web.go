@@ -20,6 +20,7 @@ import (
 
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/federation"
+	"github.com/connectfed/connectfed/internal/jsonenc"
 	"github.com/connectfed/connectfed/internal/strictjson"
 )
 
@@ -259,12 +260,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// epoch writes a time as restJson1 does: epoch seconds as a JSON number.
-type epoch time.Time
-
-func (t epoch) MarshalJSON() ([]byte, error) {
-	return []byte(strconv.FormatInt(time.Time(t).Unix(), 10)), nil
-}
+// epoch writes a time as restJson1 does (whole seconds here: token
+// expiries are).
+type epoch = jsonenc.Epoch
 
 type credentialsJSON struct {
 	AccessToken            string

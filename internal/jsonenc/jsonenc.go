@@ -2,7 +2,11 @@
 // exactly as encoding/json does.
 package jsonenc
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
 
 // AppendString appends s as a JSON string, escaped as encoding/json
 // escapes it (quotes, backslashes, control characters, and <, >, & for
@@ -47,4 +51,29 @@ func AppendString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// Epoch is a timestamp as restJson1 sends it in bodies: a JSON number of
+// seconds since the epoch, with milliseconds as the fraction (none for a
+// whole second). Every JSON body of the server (the AWS API and the token
+// endpoints) encodes times with it.
+type Epoch time.Time
+
+// MarshalJSON implements json.Marshaler.
+func (t Epoch) MarshalJSON() ([]byte, error) { return AppendEpoch(nil, time.Time(t)), nil }
+
+// AppendEpoch appends t as an Epoch.
+func AppendEpoch(b []byte, t time.Time) []byte {
+	ms := t.UnixMilli()
+	b = strconv.AppendInt(b, ms/1000, 10)
+	if frac := ms % 1000; frac != 0 {
+		frac = max(frac, -frac) // no time the server sends is before 1970
+		f := strconv.AppendInt(nil, 1000+frac, 10)[1:]
+		for f[len(f)-1] == '0' {
+			f = f[:len(f)-1]
+		}
+		b = append(b, '.')
+		b = append(b, f...)
+	}
+	return b
 }

@@ -3,6 +3,7 @@ package jsonenc_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/connectfed/connectfed/internal/jsonenc"
 )
@@ -26,4 +27,26 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatalf("AppendString(%q) = %s, want %s", s, got, want)
 		}
 	})
+}
+
+func TestEpoch(t *testing.T) {
+	base := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		t    time.Time
+		want string
+	}{
+		{base, "1777636800"},
+		{base.Add(500 * time.Millisecond), "1777636800.5"},
+		{base.Add(123 * time.Millisecond), "1777636800.123"},
+		{base.Add(20 * time.Millisecond), "1777636800.02"},
+		{base.Add(999999 * time.Microsecond), "1777636800.999"},
+	} {
+		b, err := json.Marshal(jsonenc.Epoch(c.t))
+		if err != nil || string(b) != c.want {
+			t.Errorf("Epoch(%s) = %s, %v; want %s", c.t, b, err, c.want)
+		}
+		if got := string(jsonenc.AppendEpoch([]byte("x"), c.t)); got != "x"+c.want {
+			t.Errorf("AppendEpoch(%s) = %s", c.t, got)
+		}
+	}
 }

@@ -38,20 +38,21 @@ type entry[V any] struct {
 // before an Invalidate is never cached as if it were read after.
 func (c *Cache[K, V]) Generation() uint64 { return c.gen.Load() }
 
-// Get returns a fresh value.
-func (c *Cache[K, V]) Get(k K) (V, bool) {
+// Get returns a value that is fresh at now (the caller's clock, so a test's
+// clock governs expiry as it governs everything else).
+func (c *Cache[K, V]) Get(k K, now time.Time) (V, bool) {
 	c.mu.RLock()
 	e, ok := c.m[k]
 	c.mu.RUnlock()
-	if !ok || e.gen != c.gen.Load() || time.Since(e.at) > c.ttl() {
+	if !ok || e.gen != c.gen.Load() || now.Sub(e.at) > c.ttl() {
 		var zero V
 		return zero, false
 	}
 	return e.v, true
 }
 
-// Put caches a value read at generation gen (and now).
-func (c *Cache[K, V]) Put(k K, v V, gen uint64) {
+// Put caches a value read at generation gen and time now.
+func (c *Cache[K, V]) Put(k K, v V, gen uint64, now time.Time) {
 	if gen != c.gen.Load() || c.TTL < 0 {
 		return
 	}
@@ -63,7 +64,7 @@ func (c *Cache[K, V]) Put(k K, v V, gen uint64) {
 	if c.m == nil || len(c.m) >= max {
 		c.m = map[K]entry[V]{}
 	}
-	c.m[k] = entry[V]{v: v, at: time.Now(), gen: gen}
+	c.m[k] = entry[V]{v: v, at: now, gen: gen}
 	c.mu.Unlock()
 }
 
