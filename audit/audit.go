@@ -26,7 +26,7 @@ import (
 	"github.com/connectfed/connectfed/internal/jsonenc"
 )
 
-const kind = "audit"
+var kind = connectfed.RegisterKind("audit", "audit")
 
 // Record is one audit entry.
 type Record struct {

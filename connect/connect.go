@@ -20,13 +20,14 @@ import (
 
 // Record kinds. Keys are "<account>/<region>/<instance>[/<id>]" so that an
 // account's, a region's or an instance's records share a prefix.
-const (
-	kindInstance = "instance"
-	kindSecurity = "secprofile"
-	kindRouting  = "routingprofile"
-	kindQueue    = "queue"
-	kindUser     = "user"
-	kindUsername = "username"
+var (
+	kindInstance      = connectfed.RegisterKind("instance", "connect")
+	kindInstanceAlias = connectfed.RegisterKind("instancealias", "connect") // key: "<account>/<region>/<lower-case alias>"
+	kindSecurity      = connectfed.RegisterKind("secprofile", "connect")
+	kindRouting       = connectfed.RegisterKind("routingprofile", "connect")
+	kindQueue         = connectfed.RegisterKind("queue", "connect")
+	kindUser          = connectfed.RegisterKind("user", "connect")
+	kindUsername      = connectfed.RegisterKind("username", "connect")
 )
 
 // DefaultSecurityProfiles are the profiles a new instance gets, as on AWS.
@@ -91,7 +92,7 @@ func childKey(sc Scope, instanceID, id string) string { return sc.prefix() + ins
 func (s *Service) InstanceByAlias(ctx context.Context, sc Scope, alias string) (string, error) {
 	var id string
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
-		return connectfed.GetJSON(tx, "instancealias", sc.prefix()+strings.ToLower(alias), &id)
+		return connectfed.GetJSON(tx, kindInstanceAlias, sc.prefix()+strings.ToLower(alias), &id)
 	})
 	return id, err
 }
@@ -159,7 +160,7 @@ func (s *Service) CreateInstance(ctx context.Context, sc Scope, in CreateInstanc
 	routing := connectfed.RoutingProfile{ID: connectfed.NewUUID(), Name: DefaultRoutingProfile, DefaultQueueID: queue.ID, LastModified: now}
 	err := s.update(ctx, func(tx connectfed.Tx) error {
 		if in.Alias != "" {
-			if err := tx.Create("instancealias", sc.prefix()+strings.ToLower(in.Alias), []byte(`"`+inst.ID+`"`)); err != nil {
+			if err := tx.Create(kindInstanceAlias, sc.prefix()+strings.ToLower(in.Alias), []byte(`"`+inst.ID+`"`)); err != nil {
 				if errors.Is(err, connectfed.ErrExists) {
 					// CreateInstance models no conflict error; AWS reports a
 					// taken alias as an invalid request.
@@ -267,7 +268,7 @@ func (s *Service) DeleteInstance(ctx context.Context, sc Scope, id string) (*con
 		}
 		if inst.Alias != "" {
 			// Derived aliases were never reserved; ignore their absence.
-			if err := tx.Delete("instancealias", sc.prefix()+strings.ToLower(inst.Alias)); err != nil && !errors.Is(err, connectfed.ErrNotFound) {
+			if err := tx.Delete(kindInstanceAlias, sc.prefix()+strings.ToLower(inst.Alias)); err != nil && !errors.Is(err, connectfed.ErrNotFound) {
 				return err
 			}
 		}
@@ -323,7 +324,7 @@ func (s *Service) ResetAccount(ctx context.Context, accountID string) error {
 }
 
 func resetAccount(tx connectfed.Tx, accountID string) error {
-	for _, kind := range []string{kindUser, kindUsername, kindSecurity, kindRouting, kindQueue, "instancealias", kindInstance} {
+	for _, kind := range []string{kindUser, kindUsername, kindSecurity, kindRouting, kindQueue, kindInstanceAlias, kindInstance} {
 		if _, err := tx.DeletePrefix(kind, accountID+"/"); err != nil {
 			return err
 		}

@@ -32,9 +32,9 @@ const (
 )
 
 // Record kinds.
-const (
-	kindRevokedFamily = "revokedfamily"
-	kindRefreshUsed   = "refreshused"
+var (
+	kindRevokedFamily = connectfed.RegisterKind("revokedfamily", "federation")
+	kindRefreshUsed   = connectfed.RegisterKind("refreshused", "federation")
 )
 
 // Service issues and checks tokens.

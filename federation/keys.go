@@ -18,7 +18,7 @@ import (
 	"github.com/connectfed/connectfed/seal"
 )
 
-const kindSigningKey = "signingkey"
+var kindSigningKey = connectfed.RegisterKind("signingkey", "federation")
 
 // signingKey is one MAC key of the ring. Its id is 8 random bytes (hex).
 type signingKey struct {

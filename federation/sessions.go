@@ -13,9 +13,9 @@ import (
 )
 
 // Record kinds for browser sign-in.
-const (
-	kindWebSession = "websession" // key: sha256(session id), hex
-	kindSignInUsed = "signinused" // key: sha256(access token), hex
+var (
+	kindWebSession = connectfed.RegisterKind("websession", "federation") // key: sha256(session id), hex
+	kindSignInUsed = connectfed.RegisterKind("signinused", "federation") // key: sha256(access token), hex
 )
 
 // WebSession is a signed-in browser. The store keys it by the hash of its

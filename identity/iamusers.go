@@ -13,13 +13,13 @@ import (
 )
 
 // Record kinds for IAM and STS.
-const (
-	kindUser      = "iamuser"
-	kindRole      = "iamrole"
-	kindAccessKey = "accesskey"
-	kindUserKey   = "userkey" // "<acct>/<user>/<akid>": the keys of a user, for listing
-	kindPolicy    = "inlinepolicy"
-	kindSession   = "stssession"
+var (
+	kindUser      = connectfed.RegisterKind("iamuser", "identity")
+	kindRole      = connectfed.RegisterKind("iamrole", "identity")
+	kindAccessKey = connectfed.RegisterKind("accesskey", "identity")
+	kindUserKey   = connectfed.RegisterKind("userkey", "identity") // "<acct>/<user>/<akid>": the keys of a user, for listing
+	kindPolicy    = connectfed.RegisterKind("inlinepolicy", "identity")
+	kindSession   = connectfed.RegisterKind("stssession", "identity")
 )
 
 // MaxAccessKeysPerUser is AWS's quota.

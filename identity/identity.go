@@ -21,9 +21,9 @@ import (
 )
 
 // Record kinds kept by this package.
-const (
-	kindAccount = "account"
-	kindRootKey = "rootkey"
+var (
+	kindAccount = connectfed.RegisterKind("account", "identity")
+	kindRootKey = connectfed.RegisterKind("rootkey", "identity")
 )
 
 // Service is the identity store and authorizer.
