@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"container/list"
 	"sync"
 	"time"
 )
@@ -19,15 +20,25 @@ var AWSConnectRates = map[string]Rate{"*": {PerSecond: 2, Burst: 5}}
 // Throttler emulates AWS's per-account, per-region, per-operation token
 // buckets. An operation is throttled by its own rate, or, for Connect
 // operations, by the "*" rate; anything else is not throttled.
+//
+// The region is the client's to choose, so the buckets are bounded: past
+// MaxBuckets the least recently used one is dropped (the idlest, usually
+// full anyway; if it comes back it starts full).
 type Throttler struct {
-	Rates map[string]Rate // by operation name, "*" for the rest
-	Now   func() time.Time
+	Rates      map[string]Rate // by operation name, "*" for the rest
+	Now        func() time.Time
+	MaxBuckets int // 0: DefaultMaxBuckets
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets map[string]*list.Element // of *bucket, most recently used first
+	lru     list.List
 }
 
+// DefaultMaxBuckets bounds a Throttler's buckets when MaxBuckets is 0.
+const DefaultMaxBuckets = 100_000
+
 type bucket struct {
+	key    string
 	tokens float64
 	last   time.Time
 }
@@ -46,14 +57,7 @@ func (t *Throttler) Allow(account, region, service, op string) bool {
 	key := account + "/" + region + "/" + op
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.buckets == nil {
-		t.buckets = map[string]*bucket{}
-	}
-	b := t.buckets[key]
-	if b == nil {
-		b = &bucket{tokens: r.Burst, last: now}
-		t.buckets[key] = b
-	}
+	b := t.bucket(key, r, now)
 	if dt := now.Sub(b.last).Seconds(); dt > 0 {
 		b.tokens = min(r.Burst, b.tokens+dt*r.PerSecond)
 	}
@@ -63,4 +67,34 @@ func (t *Throttler) Allow(account, region, service, op string) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// bucket returns key's bucket, made full if there is none, as the most
+// recently used; t.mu is held.
+func (t *Throttler) bucket(key string, r Rate, now time.Time) *bucket {
+	if e, ok := t.buckets[key]; ok {
+		t.lru.MoveToFront(e)
+		return e.Value.(*bucket)
+	}
+	if t.buckets == nil {
+		t.buckets = map[string]*list.Element{}
+	}
+	max := t.MaxBuckets
+	if max <= 0 {
+		max = DefaultMaxBuckets
+	}
+	for t.lru.Len() >= max {
+		oldest := t.lru.Back()
+		delete(t.buckets, t.lru.Remove(oldest).(*bucket).key)
+	}
+	b := &bucket{key: key, tokens: r.Burst, last: now}
+	t.buckets[key] = t.lru.PushFront(b)
+	return b
+}
+
+// Buckets is how many buckets the Throttler holds.
+func (t *Throttler) Buckets() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lru.Len()
 }
