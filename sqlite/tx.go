@@ -175,10 +175,7 @@ func (t *tx) Get(kind, key string) ([]byte, error) {
 		}
 		return nil, t.fail("get", err)
 	}
-	if v == nil {
-		v = []byte{}
-	}
-	return v, nil
+	return keyrange.Blob(v), nil // an empty value scans as nil
 }
 
 func (t *tx) Create(kind, key string, value []byte) error {

@@ -18,7 +18,8 @@ func Successor(prefix string) (string, bool) {
 	return "", false
 }
 
-// Blob keeps a nil value from binding as SQL NULL.
+// Blob keeps a nil value from binding as SQL NULL, and turns the nil an
+// empty value scans as back into an empty value.
 func Blob(v []byte) []byte {
 	if v == nil {
 		return []byte{}
