@@ -16,7 +16,7 @@ import (
 func TestRecordKinds(t *testing.T) {
 	kinds := connectfed.Kinds()
 	for owner, ks := range map[string][]string{
-		"identity":   {"account", "rootkey", "iamuser", "iamrole", "accesskey", "userkey", "inlinepolicy", "stssession"},
+		"identity":   {"account", "rootkey", "iamuser", "iamrole", "accesskey", "userkey", "inlinepolicy", "stssession", "samlprovider", "oidcprovider"},
 		"connect":    {"instance", "instancealias", "secprofile", "routingprofile", "queue", "user", "username"},
 		"federation": {"revokedfamily", "refreshused", "signingkey", "websession", "signinused"},
 		"audit":      {"audit"},

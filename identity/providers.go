@@ -14,9 +14,9 @@ import (
 )
 
 // Record kinds for identity providers.
-const (
-	kindSAMLProvider = "samlprovider" // "<acct>/<name>"
-	kindOIDCProvider = "oidcprovider" // "<acct>/<host/path>"
+var (
+	kindSAMLProvider = connectfed.RegisterKind("samlprovider", "identity") // "<acct>/<name>"
+	kindOIDCProvider = connectfed.RegisterKind("oidcprovider", "identity") // "<acct>/<host/path>"
 )
 
 // IAM quotas for OIDC providers.
