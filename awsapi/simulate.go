@@ -27,11 +27,14 @@ type statementXML struct {
 }
 
 type evaluationResultXML struct {
-	EvalActionName       string
-	EvalResourceName     string
-	EvalDecision         string
-	MatchedStatements    []statementXML `xml:"MatchedStatements>member"`
-	MissingContextValues []string       `xml:"MissingContextValues>member"`
+	EvalActionName                    string
+	EvalResourceName                  string
+	EvalDecision                      string
+	MatchedStatements                 []statementXML `xml:"MatchedStatements>member"`
+	MissingContextValues              []string       `xml:"MissingContextValues>member"`
+	PermissionsBoundaryDecisionDetail *struct {
+		AllowedByPermissionsBoundary bool
+	} `xml:",omitempty"`
 }
 
 var evalDecision = map[iam.Decision]string{iam.Allow: "allowed", iam.ExplicitDeny: "explicitDeny", iam.ImplicitDeny: "implicitDeny"}
@@ -40,7 +43,7 @@ var contextKeyTypes = []string{"string", "stringList", "numeric", "numericList",
 
 // simulationInputs reads what both operations share: the policy list,
 // actions, resources, context entries and paging.
-func simulationInputs(v *violations, p url.Values, policiesRequired bool) (docs, actions, resources []string, ctx map[string][]string, maxItems int, marker string) {
+func simulationInputs(v *violations, p url.Values, policiesRequired bool) (docs, boundaries, actions, resources []string, ctx map[string][]string, maxItems int, marker string) {
 	docs = queryList(p, "PolicyInputList", "")
 	if policiesRequired && !p.Has("PolicyInputList") && len(docs) == 0 {
 		v.required("policyInputList", false)
@@ -48,8 +51,12 @@ func simulationInputs(v *violations, p url.Values, policiesRequired bool) (docs,
 	for i, d := range docs {
 		v.length(fmt.Sprintf("policyInputList.%d.member", i+1), d, true, 1, 131072)
 	}
-	if len(queryList(p, "PermissionsBoundaryPolicyInputList", "")) > 0 {
-		v.add("permissionsBoundaryPolicyInputList", "", true, "connectfed does not simulate permissions boundaries")
+	boundaries = queryList(p, "PermissionsBoundaryPolicyInputList", "")
+	for i, d := range boundaries {
+		v.length(fmt.Sprintf("permissionsBoundaryPolicyInputList.%d.member", i+1), d, true, 1, 131072)
+	}
+	if p.Has("ResourcePolicy") {
+		v.length("resourcePolicy", p.Get("ResourcePolicy"), true, 1, 131072)
 	}
 	actions = queryList(p, "ActionNames", "")
 	if len(actions) == 0 {
@@ -92,8 +99,11 @@ func (s *Server) iamSimulatePrincipalPolicy(c *call, p url.Values) (any, error) 
 	source := p.Get("PolicySourceArn")
 	v.required("policySourceArn", p.Has("PolicySourceArn"))
 	v.length("policySourceArn", source, false, 20, 2048)
-	docs, actions, resources, ctx, maxItems, marker := simulationInputs(v, p, false)
+	docs, bounds, actions, resources, ctx, maxItems, marker := simulationInputs(v, p, false)
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := noResourcePolicy(p); err != nil {
 		return nil, err
 	}
 	if err := s.iamAuthorize(c, source); err != nil {
@@ -108,43 +118,63 @@ func (s *Server) iamSimulatePrincipalPolicy(c *call, p url.Values) (any, error) 
 			ctx[k] = vals
 		}
 	}
-	extra, err := simulationPolicies(docs)
+	extra, err := simulationPolicies("PolicyInputList", docs)
 	if err != nil {
 		return nil, err
 	}
-	return s.simulate(c, append(policies, extra...), actions, resources, ctx, maxItems, marker)
+	boundaries, err := simulationPolicies("PermissionsBoundaryPolicyInputList", bounds)
+	if err != nil {
+		return nil, err
+	}
+	return s.simulate(c, append(policies, extra...), boundaries, actions, resources, ctx, maxItems, marker)
 }
 
 func (s *Server) iamSimulateCustomPolicy(c *call, p url.Values) (any, error) {
 	v := iamValidation()
-	docs, actions, resources, ctx, maxItems, marker := simulationInputs(v, p, true)
+	docs, bounds, actions, resources, ctx, maxItems, marker := simulationInputs(v, p, true)
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := noResourcePolicy(p); err != nil {
 		return nil, err
 	}
 	if err := s.iamAuthorize(c, "*"); err != nil {
 		return nil, err
 	}
-	policies, err := simulationPolicies(docs)
+	policies, err := simulationPolicies("PolicyInputList", docs)
 	if err != nil {
 		return nil, err
 	}
-	return s.simulate(c, policies, actions, resources, ctx, maxItems, marker)
+	boundaries, err := simulationPolicies("PermissionsBoundaryPolicyInputList", bounds)
+	if err != nil {
+		return nil, err
+	}
+	return s.simulate(c, policies, boundaries, actions, resources, ctx, maxItems, marker)
 }
 
-func simulationPolicies(docs []string) ([]identity.SimPolicy, error) {
+// noResourcePolicy refuses ResourcePolicy: connectfed has no resource-based
+// policies to simulate, and ignoring one would give a wrong answer.
+func noResourcePolicy(p url.Values) error {
+	if p.Has("ResourcePolicy") {
+		return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidInput, "connectfed does not simulate resource-based policies (ResourcePolicy).")
+	}
+	return nil
+}
+
+func simulationPolicies(list string, docs []string) ([]identity.SimPolicy, error) {
 	out := make([]identity.SimPolicy, 0, len(docs))
 	for i, d := range docs {
 		pol, err := identity.ParseSimulationPolicy(d)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, identity.SimPolicy{ID: "PolicyInputList." + strconv.Itoa(i+1), Type: "none", Policy: pol})
+		out = append(out, identity.SimPolicy{ID: list + "." + strconv.Itoa(i+1), Type: "none", Policy: pol})
 	}
 	return out, nil
 }
 
-func (s *Server) simulate(c *call, policies []identity.SimPolicy, actions, resources []string, ctx map[string][]string, maxItems int, marker string) (any, error) {
-	results := identity.Simulate(policies, actions, resources, ctx)
+func (s *Server) simulate(c *call, policies, boundaries []identity.SimPolicy, actions, resources []string, ctx map[string][]string, maxItems int, marker string) (any, error) {
+	results := identity.Simulate(policies, boundaries, actions, resources, ctx)
 	listing := "simulate\x00" + c.op + "\x00" + c.principal.AccountID
 	start := 0
 	if marker != "" {
@@ -163,6 +193,9 @@ func (s *Server) simulate(c *call, policies []identity.SimPolicy, actions, resou
 	for _, r := range results[start:end] {
 		e := evaluationResultXML{EvalActionName: r.Action, EvalResourceName: r.Resource, EvalDecision: evalDecision[r.Decision],
 			MatchedStatements: []statementXML{}, MissingContextValues: append([]string{}, r.Missing...)}
+		if r.BoundaryAllowed != nil {
+			e.PermissionsBoundaryDecisionDetail = &struct{ AllowedByPermissionsBoundary bool }{*r.BoundaryAllowed}
+		}
 		for _, m := range r.Matched {
 			e.MatchedStatements = append(e.MatchedStatements, statementXML{SourcePolicyId: m.PolicyID, SourcePolicyType: m.PolicyType,
 				StartPosition: positionXML(m.Start), EndPosition: positionXML(m.End)})

@@ -207,6 +207,7 @@ func (s *Service) Authorize(ctx context.Context, p *connectfed.Principal, action
 		if resource == "*" || arnAccount(resource) == p.AccountID {
 			return nil
 		}
+		s.explainDenial(ctx, p, action, resource, "root acts only on its own account's resources")
 		return Denied(p, action, resource)
 	}
 	return s.authorizeIAM(ctx, p, action, resource, conditions)

@@ -29,15 +29,18 @@ type SimResult struct {
 	Decision         iam.Decision
 	Matched          []SimStatement
 	Missing          []string // condition keys the deciding statements lacked
+	// BoundaryAllowed is whether the permissions boundary allows the
+	// action (nil when no boundary was simulated).
+	BoundaryAllowed *bool
 }
 
 // Simulate decides every action on every resource against the policies,
-// with the given context, using the same evaluator as real requests.
-func Simulate(policies []SimPolicy, actions, resources []string, context map[string][]string) []SimResult {
-	pols := make([]*iam.Policy, len(policies))
-	for i := range policies {
-		pols[i] = policies[i].Policy
-	}
+// with the given context, using the same evaluator as real requests. With
+// boundaries (a permissions boundary), the result is what both allow: an
+// explicit deny in either wins, and an action the identity policies allow
+// but the boundary does not is an implicit deny.
+func Simulate(policies, boundaries []SimPolicy, actions, resources []string, context map[string][]string) []SimResult {
+	pols, bounds := simPolicies(policies), simPolicies(boundaries)
 	if len(resources) == 0 {
 		resources = []string{"*"}
 	}
@@ -46,12 +49,38 @@ func Simulate(policies []SimPolicy, actions, resources []string, context map[str
 		for _, r := range resources {
 			req := &iam.Request{Action: a, Resource: r, Context: context}
 			d, matches := iam.Explain(req, pols...)
-			res := SimResult{Action: a, Resource: r, Decision: d, Missing: iam.MissingKeys(req, pols...)}
-			for _, m := range matches {
-				res.Matched = append(res.Matched, SimStatement{PolicyID: policies[m.Policy].ID, PolicyType: policies[m.Policy].Type, Start: m.Start, End: m.End})
+			res := SimResult{Action: a, Resource: r, Decision: d, Missing: iam.MissingKeys(req, append(pols, bounds...)...)}
+			res.Matched = simStatements(policies, matches)
+			if len(bounds) > 0 {
+				bd, bm := iam.Explain(req, bounds...)
+				allowed := bd == iam.Allow
+				res.BoundaryAllowed = &allowed
+				switch {
+				case d == iam.ExplicitDeny:
+				case bd == iam.ExplicitDeny:
+					res.Decision, res.Matched = iam.ExplicitDeny, simStatements(boundaries, bm)
+				case d == iam.Allow && !allowed:
+					res.Decision, res.Matched = iam.ImplicitDeny, nil
+				}
 			}
 			out = append(out, res)
 		}
+	}
+	return out
+}
+
+func simPolicies(ps []SimPolicy) []*iam.Policy {
+	out := make([]*iam.Policy, len(ps))
+	for i := range ps {
+		out[i] = ps[i].Policy
+	}
+	return out
+}
+
+func simStatements(ps []SimPolicy, matches []iam.Match) []SimStatement {
+	var out []SimStatement
+	for _, m := range matches {
+		out = append(out, SimStatement{PolicyID: ps[m.Policy].ID, PolicyType: ps[m.Policy].Type, Start: m.Start, End: m.End})
 	}
 	return out
 }

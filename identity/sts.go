@@ -148,6 +148,7 @@ const roleChainLimit = 3600
 // roles.
 func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, in AssumeRoleInput) (*AssumedRole, error) {
 	if caller.IsRoot() {
+		s.explainDenial(ctx, caller, "sts:AssumeRole", in.RoleARN, "root may not assume roles")
 		return nil, iamErr(connectfed.EFORBIDDEN, connectfed.AccessDenied, "Roles may not be assumed by root accounts.")
 	}
 	roleAcct, roleName, ok := parseRoleARN(in.RoleARN)
@@ -209,6 +210,9 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 		return nil, iamErr(connectfed.EINVALID, connectfed.ValidationError, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	plan, err := PrepareSession(in.SessionSpec, caller.Session)
+	if connectfed.ErrorCode(err) == connectfed.EFORBIDDEN {
+		s.explainDenial(ctx, caller, "sts:SetSourceIdentity", role.ARN(), "a role chain cannot change the source identity")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -119,6 +119,30 @@ func TestPolicySimulator(t *testing.T) {
 	if apiCode(err) != "InvalidInput" {
 		t.Errorf("forged marker: %v", err)
 	}
+	// A permissions boundary: what both allow.
+	boundary, err := f.ic.SimulateCustomPolicy(ctx, &iam.SimulateCustomPolicyInput{
+		PolicyInputList:                    []string{policy(stmt("Allow", "connect:*", "*"))},
+		PermissionsBoundaryPolicyInputList: []string{policy(stmt("Allow", "connect:List*", "*"), stmt("Deny", "connect:DeleteInstance", "*"))},
+		ActionNames:                        []string{"connect:ListInstances", "connect:CreateInstance", "connect:DeleteInstance", "iam:GetUser"},
+	})
+	must(t, err)
+	for i, want := range []struct {
+		decision string
+		allowed  bool
+	}{{"allowed", true}, {"implicitDeny", false}, {"explicitDeny", false}, {"implicitDeny", false}} {
+		r := boundary.EvaluationResults[i]
+		if string(r.EvalDecision) != want.decision || r.PermissionsBoundaryDecisionDetail == nil || r.PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary != want.allowed {
+			t.Errorf("boundary %s: %s %+v, want %s %v", *r.EvalActionName, r.EvalDecision, r.PermissionsBoundaryDecisionDetail, want.decision, want.allowed)
+		}
+	}
+	if m := boundary.EvaluationResults[2].MatchedStatements; len(m) != 1 || *m[0].SourcePolicyId != "PermissionsBoundaryPolicyInputList.1" {
+		t.Errorf("boundary deny statements: %+v", m)
+	}
+	_, err = f.ic.SimulateCustomPolicy(ctx, &iam.SimulateCustomPolicyInput{PolicyInputList: []string{policy(stmt("Allow", "*", "*"))}, ActionNames: []string{"iam:GetUser"},
+		ResourcePolicy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}`)})
+	if apiCode(err) != "InvalidInput" {
+		t.Errorf("ResourcePolicy: %v", err)
+	}
 	// The caller needs iam:SimulatePrincipalPolicy on the policy source.
 	other := iam.NewFromConfig(f.user(t, "other", "/", policy(stmt("Allow", "iam:SimulatePrincipalPolicy", "arn:aws:iam::000000000000:user/other"))))
 	_, err = other.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String("arn:aws:iam::000000000000:user/team/dev"), ActionNames: []string{"iam:GetUser"}})
