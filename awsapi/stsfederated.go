@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -176,13 +175,14 @@ func federatedParams(v *violations, p url.Values) (roleARN string, duration int,
 	return roleARN, duration, identity.SessionSpec{Policy: all.Policy, PolicyARNs: all.PolicyARNs}
 }
 
-var regionalSignIn = regexp.MustCompile(`^https://[a-z]{2}(-[a-z]+){1,2}-[0-9]\.signin\.aws\.amazon\.com/saml$`)
-
-// AcceptSAMLRecipient tells the Recipients connectfed takes: AWS sign-in's
-// (global and regional) and its own <public-url>/saml.
+// AcceptSAMLRecipient tells the Recipients connectfed takes (see
+// identity.AcceptSAMLRecipient).
 func (s *Server) AcceptSAMLRecipient(r string) bool {
-	return r == saml.SignInRecipient || regionalSignIn.MatchString(r) ||
-		(s.cfg.Federation != nil && r == s.cfg.Federation.PublicURL+"/saml")
+	public := ""
+	if s.cfg.Federation != nil {
+		public = s.cfg.Federation.PublicURL
+	}
+	return identity.AcceptSAMLRecipient(public, r)
 }
 
 func (s *Server) assumeRoleWithSAML(c *call, p url.Values) (any, error) {

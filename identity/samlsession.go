@@ -14,6 +14,14 @@ func invalidToken(format string, args ...any) error {
 	return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidIdentityToken, format, args...)
 }
 
+var regionalSignIn = regexp.MustCompile(`^https://[a-z]{2}(-[a-z]+){1,2}-[0-9]\.signin\.aws\.amazon\.com/saml$`)
+
+// AcceptSAMLRecipient tells the Recipients connectfed takes: AWS sign-in's
+// (global and regional) and its own <publicURL>/saml.
+func AcceptSAMLRecipient(publicURL, r string) bool {
+	return r == saml.SignInRecipient || regionalSignIn.MatchString(r) || (publicURL != "" && r == publicURL+"/saml")
+}
+
 var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 
 // SAMLInput is AssumeRoleWithSAML's request (or the browser's post).

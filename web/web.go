@@ -20,6 +20,7 @@ import (
 
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/federation"
+	"github.com/connectfed/connectfed/identity"
 	"github.com/connectfed/connectfed/internal/jsonenc"
 	"github.com/connectfed/connectfed/internal/strictjson"
 )
@@ -40,6 +41,8 @@ type Handler struct {
 	Events connectfed.EventSink // nil: events are dropped
 	// SecureCookies marks cookies Secure (the public URL is https).
 	SecureCookies bool
+	// Identity verifies SAML responses for POST /saml (nil: no /saml).
+	Identity *identity.Service
 }
 
 // Register adds the handler's routes to mux.
@@ -48,6 +51,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /connect/{instance}/auth/sign-in", h.signInForm)
 	mux.HandleFunc("GET /connect/{instance}/agent", h.agentPage)
 	mux.HandleFunc("POST /connect/{instance}/auth/sign-out", h.signOut)
+	mux.HandleFunc("POST /saml", h.samlPost)
 	mux.HandleFunc("POST /connectfed/token/refresh", h.refresh)
 	mux.HandleFunc("POST /connectfed/token/validate", h.validate)
 }
@@ -134,12 +138,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, token, destinat
 		h.tokenFailure(w, r, err)
 		return
 	}
-	maxAge := int(time.Until(ws.Expires).Seconds())
-	http.SetCookie(w, &http.Cookie{
-		Name: CookieName, Value: sid, Path: "/connect/" + ws.InstanceID + "/",
-		Expires: ws.Expires, MaxAge: max(maxAge, 1), HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: h.SecureCookies || r.TLS != nil,
-	})
+	h.setSession(w, r, sid, ws.InstanceID, ws.Expires)
 	h.event(r, connectfed.EventSignIn, ws.AccountID, ws.InstanceID, ws.UserID, ws.Family)
 	http.Redirect(w, r, safeDestination(ws.InstanceID, destination), http.StatusSeeOther)
 }

@@ -708,7 +708,7 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 	}
 	(&web.Handler{
 		Fed: svc.fed, Log: m.log, Now: m.Now, SecureCookies: cfg.tls != nil || strings.HasPrefix(m.PublicURL, "https://"),
-		Events: svc.events,
+		Events: svc.events, Identity: svc.identity,
 	}).Register(mux)
 	mux.Handle("/", api)
 	return endpoints(&httpchain.Chain{Log: m.log, Metrics: svc.metrics, Now: m.Now}, mux, api, m.maxPerAccount, m.bodyTimeout)
