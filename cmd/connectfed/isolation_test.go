@@ -97,7 +97,6 @@ type isoProbe struct {
 func TestAccountIsolation(t *testing.T) {
 	ctx := context.Background()
 	f := newFedFixture(t)
-	sqliteStore := e2eStore != "postgres"
 	const acct0 = connectfed.DefaultAccountID
 	root0 := f.config("test", "test", "")
 	root1 := f.config("AKIAOTHERACCOUNT0001", "other-account-secret-key-000001", "")
@@ -171,10 +170,7 @@ func TestAccountIsolation(t *testing.T) {
 	// Snapshot with the server stopped; serve the same data again.
 	dir := f.srv.dataDir
 	f.srv.stop()
-	var before string
-	if sqliteStore {
-		before = storeDump(t, dir)
-	}
+	before := storeDump(t, dir)
 	f.srv = startServerClock(t, dir, f.clock.Now)
 	srv := f.srv
 
@@ -379,10 +375,8 @@ func TestAccountIsolation(t *testing.T) {
 
 	// Nothing changed, byte for byte.
 	srv.stop()
-	if sqliteStore {
-		if after := storeDump(t, dir); after != before {
-			t.Errorf("another account's attempts changed the store:%s", firstDiff(before, after))
-		}
+	if after := storeDump(t, dir); after != before {
+		t.Errorf("another account's attempts changed the store:%s", firstDiff(before, after))
 	}
 
 	// And the first account still works as before.
