@@ -2,7 +2,6 @@ package federation_test
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/connect"
 	"github.com/connectfed/connectfed/federation"
+	"github.com/connectfed/connectfed/internal/testutil"
 	"github.com/connectfed/connectfed/memory"
 	"github.com/connectfed/connectfed/seal"
 )
@@ -47,36 +47,29 @@ func newFedEnv(t *testing.T) *fedEnv {
 	cs := &connect.Service{Store: store, Now: now}
 	sc := connect.Scope{AccountID: "111122223333", Region: "us-east-1"}
 	inst, err := cs.CreateInstance(ctx, sc, connect.CreateInstanceInput{Alias: "saml", IdentityManagementType: connectfed.IdentitySAML})
-	must(t, err)
+	testutil.Must(t, err)
 	u := addUser(t, cs, sc, inst.ID, "alice")
 	sealer, _ := seal.NewSealer(make([]byte, 32))
 	kr, err := federation.OpenKeyRing(ctx, store, sealer, now, 24*time.Hour, 12*time.Hour)
-	must(t, err)
+	testutil.Must(t, err)
 	auth := &fakeAuthorizer{}
 	fed := &federation.Service{Store: store, Connect: cs, Authorizer: auth, Keys: kr, Now: now, PublicURL: "https://cf.example"}
 	return &fedEnv{store: store, cs: cs, fed: fed, auth: auth, sc: sc, saml: inst, user: u}
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func addUser(t *testing.T, cs *connect.Service, sc connect.Scope, instanceID, name string, password ...string) *connectfed.User {
 	t.Helper()
 	ctx := t.Context()
 	profiles, _, err := cs.ListSecurityProfiles(ctx, sc, instanceID, "", 10)
-	must(t, err)
+	testutil.Must(t, err)
 	routing, _, err := cs.ListRoutingProfiles(ctx, sc, instanceID, "", 10)
-	must(t, err)
+	testutil.Must(t, err)
 	in := connect.CreateUserInput{Username: name, SecurityProfileIDs: []string{profiles[0].ID}, RoutingProfileID: routing[0].ID}
 	if len(password) > 0 {
 		in.Password = password[0]
 	}
 	u, err := cs.CreateUser(ctx, sc, instanceID, in)
-	must(t, err)
+	testutil.Must(t, err)
 	return u
 }
 
@@ -86,18 +79,10 @@ func role(session string) *connectfed.Principal {
 		Name: session, RoleName: "Agent"}
 }
 
-func wantType(t *testing.T, err error, want connectfed.ErrorType) {
-	t.Helper()
-	var e *connectfed.Error
-	if !errors.As(err, &e) || e.Type != want {
-		t.Fatalf("error %v, want %s", err, want)
-	}
-}
-
 func TestFederateIssuesForTheCallersUsername(t *testing.T) {
 	e := newFedEnv(t)
 	g, err := e.fed.Federate(t.Context(), role("alice"), e.sc, e.saml.ID)
-	must(t, err)
+	testutil.Must(t, err)
 	if g.User.ID != e.user.ID || g.Instance.ID != e.saml.ID {
 		t.Errorf("grant for user %s of %s, want %s of %s", g.User.ID, g.Instance.ID, e.user.ID, e.saml.ID)
 	}
@@ -105,7 +90,7 @@ func TestFederateIssuesForTheCallersUsername(t *testing.T) {
 		t.Errorf("SignInURL = %s, want %s", g.SignInURL, want)
 	}
 	id, err := e.fed.Validate(t.Context(), g.Tokens.AccessToken, federation.KindAccess)
-	must(t, err)
+	testutil.Must(t, err)
 	if id.User.ID != e.user.ID {
 		t.Errorf("the access token is for %s, want %s", id.User.ID, e.user.ID)
 	}
@@ -118,7 +103,7 @@ func TestFederateIssuesForTheCallersUsername(t *testing.T) {
 	// By the instance's ARN: the same user, authorized on the ARN given.
 	arn := e.saml.ARN()
 	g, err = e.fed.Federate(t.Context(), role("alice"), e.sc, arn)
-	must(t, err)
+	testutil.Must(t, err)
 	if g.User.ID != e.user.ID {
 		t.Errorf("by ARN: user %s", g.User.ID)
 	}
@@ -134,35 +119,35 @@ func TestFederateRefusals(t *testing.T) {
 		ARN: "arn:aws:iam::111122223333:root", UserID: "111122223333"}
 
 	_, err := e.fed.Federate(ctx, root, e.sc, e.saml.ID)
-	wantType(t, err, connectfed.InvalidRequestException)
+	testutil.WantType(t, err, connectfed.InvalidRequestException)
 	if len(e.auth.calls) != 0 {
 		t.Error("root was refused only after authorization")
 	}
 
 	_, err = e.fed.Federate(ctx, role("bob"), e.sc, e.saml.ID)
-	wantType(t, err, connectfed.UserNotFoundException)
+	testutil.WantType(t, err, connectfed.UserNotFoundException)
 
 	// Usernames are case-sensitive.
 	_, err = e.fed.Federate(ctx, role("Alice"), e.sc, e.saml.ID)
-	wantType(t, err, connectfed.UserNotFoundException)
+	testutil.WantType(t, err, connectfed.UserNotFoundException)
 
 	_, err = e.fed.Federate(ctx, role("alice"), e.sc, "00000000-0000-4000-8000-000000000000")
-	wantType(t, err, connectfed.ResourceNotFoundException)
+	testutil.WantType(t, err, connectfed.ResourceNotFoundException)
 
 	// Another account's scope does not see the instance.
 	other := connect.Scope{AccountID: "444455556666", Region: "us-east-1"}
 	_, err = e.fed.Federate(ctx, role("alice"), other, e.saml.ID)
-	wantType(t, err, connectfed.ResourceNotFoundException)
+	testutil.WantType(t, err, connectfed.ResourceNotFoundException)
 
 	managed, err := e.cs.CreateInstance(ctx, e.sc, connect.CreateInstanceInput{Alias: "managed", IdentityManagementType: connectfed.IdentityConnectManaged})
-	must(t, err)
+	testutil.Must(t, err)
 	addUser(t, e.cs, e.sc, managed.ID, "alice", "Passw0rd!example")
 	_, err = e.fed.Federate(ctx, role("alice"), e.sc, managed.ID)
-	wantType(t, err, connectfed.InvalidRequestException)
+	testutil.WantType(t, err, connectfed.InvalidRequestException)
 
 	// An instance that is not ACTIVE (written through the store, as a
 	// creation in progress would leave it).
-	must(t, e.store.Update(ctx, func(tx connectfed.Tx) error {
+	testutil.Must(t, e.store.Update(ctx, func(tx connectfed.Tx) error {
 		key := e.sc.AccountID + "/" + e.sc.Region + "/" + e.saml.ID
 		var inst connectfed.Instance
 		if err := connectfed.GetJSON(tx, "instance", key, &inst); err != nil {
@@ -173,9 +158,9 @@ func TestFederateRefusals(t *testing.T) {
 	}))
 	e.cs.Invalidate()
 	_, err = e.fed.Federate(ctx, role("alice"), e.sc, e.saml.ID)
-	wantType(t, err, connectfed.InvalidRequestException)
+	testutil.WantType(t, err, connectfed.InvalidRequestException)
 
 	e.auth.deny = true
 	_, err = e.fed.Federate(ctx, role("alice"), e.sc, e.saml.ID)
-	wantType(t, err, connectfed.AccessDeniedException)
+	testutil.WantType(t, err, connectfed.AccessDeniedException)
 }

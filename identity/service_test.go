@@ -1,12 +1,12 @@
 package identity_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/identity"
+	"github.com/connectfed/connectfed/internal/testutil"
 	"github.com/connectfed/connectfed/memory"
 	"github.com/connectfed/connectfed/seal"
 )
@@ -16,34 +16,19 @@ const acct, other = "111122223333", "444455556666"
 func newService(t *testing.T) *identity.Service {
 	t.Helper()
 	sealer, err := seal.NewSealer(make([]byte, 32))
-	must(t, err)
+	testutil.Must(t, err)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s := &identity.Service{Store: memory.New(), Sealer: sealer, Now: func() time.Time { return now }}
 	for _, a := range []struct{ id, key string }{{acct, "AKIAROOTAAAAAAAAAAAA"}, {other, "AKIAROOTBBBBBBBBBBBB"}} {
-		must(t, s.EnsureAccount(t.Context(), connectfed.Account{ID: a.id}, []identity.RootKey{{AccessKeyID: a.key, SecretAccessKey: "root-secret-" + a.id}}))
+		testutil.Must(t, s.EnsureAccount(t.Context(), connectfed.Account{ID: a.id}, []identity.RootKey{{AccessKeyID: a.key, SecretAccessKey: "root-secret-" + a.id}}))
 	}
 	return s
-}
-
-func must(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func wantType(t *testing.T, err error, want connectfed.ErrorType) {
-	t.Helper()
-	var e *connectfed.Error
-	if !errors.As(err, &e) || e.Type != want {
-		t.Fatalf("error %v, want %s", err, want)
-	}
 }
 
 func credential(t *testing.T, s *identity.Service, keyID string) *identity.Credential {
 	t.Helper()
 	c, err := s.Credential(t.Context(), keyID)
-	must(t, err)
+	testutil.Must(t, err)
 	return c
 }
 
@@ -55,17 +40,17 @@ func TestRootKeys(t *testing.T) {
 		t.Fatalf("root credential %+v", c)
 	}
 	// Root may act on its own account's resources only.
-	must(t, s.Authorize(ctx, c.Principal, "connect:ListUsers", "arn:aws:connect:us-east-1:"+acct+":instance/x", nil))
-	wantType(t, s.Authorize(ctx, c.Principal, "connect:ListUsers", "arn:aws:connect:us-east-1:"+other+":instance/x", nil),
+	testutil.Must(t, s.Authorize(ctx, c.Principal, "connect:ListUsers", "arn:aws:connect:us-east-1:"+acct+":instance/x", nil))
+	testutil.WantType(t, s.Authorize(ctx, c.Principal, "connect:ListUsers", "arn:aws:connect:us-east-1:"+other+":instance/x", nil),
 		connectfed.AccessDeniedException)
 
 	// A resealed secret takes effect, and a removed key is gone at once
 	// (the cache is dropped).
-	must(t, s.EnsureAccount(ctx, connectfed.Account{ID: acct}, []identity.RootKey{{AccessKeyID: "AKIAROOTAAAAAAAAAAAA", SecretAccessKey: "rotated"}}))
+	testutil.Must(t, s.EnsureAccount(ctx, connectfed.Account{ID: acct}, []identity.RootKey{{AccessKeyID: "AKIAROOTAAAAAAAAAAAA", SecretAccessKey: "rotated"}}))
 	if c := credential(t, s, "AKIAROOTAAAAAAAAAAAA"); c == nil || c.Secret != "rotated" {
 		t.Errorf("after rotation: %+v", c)
 	}
-	must(t, s.RemoveRootKey(ctx, "AKIAROOTAAAAAAAAAAAA"))
+	testutil.Must(t, s.RemoveRootKey(ctx, "AKIAROOTAAAAAAAAAAAA"))
 	if c := credential(t, s, "AKIAROOTAAAAAAAAAAAA"); c != nil {
 		t.Errorf("a removed root key still resolves: %+v", c)
 	}
@@ -82,36 +67,36 @@ func TestIAMUserPolicies(t *testing.T) {
 	s := newService(t)
 	ctx := t.Context()
 	u, err := s.CreateUser(ctx, acct, "app", "/")
-	must(t, err)
+	testutil.Must(t, err)
 	_, err = s.CreateUser(ctx, acct, "APP", "/")
-	wantType(t, err, connectfed.EntityAlreadyExists)
+	testutil.WantType(t, err, connectfed.EntityAlreadyExists)
 	key, secret, err := s.CreateAccessKey(ctx, acct, "app")
-	must(t, err)
+	testutil.Must(t, err)
 	c := credential(t, s, key.ID)
 	if c == nil || c.Secret != secret || c.Principal.Type != connectfed.PrincipalUser || c.Principal.Name != "app" || c.Principal.UserID != u.ID {
 		t.Fatalf("user credential %+v", c)
 	}
 	p := c.Principal
 	res := "arn:aws:connect:us-east-1:" + acct + ":instance/i-1"
-	wantType(t, s.Authorize(ctx, p, "connect:DescribeInstance", res, nil), connectfed.AccessDeniedException)
+	testutil.WantType(t, s.Authorize(ctx, p, "connect:DescribeInstance", res, nil), connectfed.AccessDeniedException)
 
-	must(t, s.PutPolicy(ctx, acct, "user", "app", "p", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:Describe*","Resource":"*"}]}`))
-	must(t, s.Authorize(ctx, p, "connect:DescribeInstance", res, nil))
-	wantType(t, s.Authorize(ctx, p, "connect:DeleteInstance", res, nil), connectfed.AccessDeniedException)
+	testutil.Must(t, s.PutPolicy(ctx, acct, "user", "app", "p", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:Describe*","Resource":"*"}]}`))
+	testutil.Must(t, s.Authorize(ctx, p, "connect:DescribeInstance", res, nil))
+	testutil.WantType(t, s.Authorize(ctx, p, "connect:DeleteInstance", res, nil), connectfed.AccessDeniedException)
 
-	must(t, s.DeletePolicy(ctx, acct, "user", "app", "p"))
-	wantType(t, s.Authorize(ctx, p, "connect:DescribeInstance", res, nil), connectfed.AccessDeniedException)
+	testutil.Must(t, s.DeletePolicy(ctx, acct, "user", "app", "p"))
+	testutil.WantType(t, s.Authorize(ctx, p, "connect:DescribeInstance", res, nil), connectfed.AccessDeniedException)
 
 	// A bad document is MalformedPolicyDocument; a user with keys cannot
 	// be deleted.
-	wantType(t, s.PutPolicy(ctx, acct, "user", "app", "bad", `{"Statement":`), connectfed.MalformedPolicyDocument)
-	wantType(t, s.DeleteUser(ctx, acct, "app"), connectfed.DeleteConflict)
-	must(t, s.DeleteAccessKey(ctx, acct, "app", key.ID))
+	testutil.WantType(t, s.PutPolicy(ctx, acct, "user", "app", "bad", `{"Statement":`), connectfed.MalformedPolicyDocument)
+	testutil.WantType(t, s.DeleteUser(ctx, acct, "app"), connectfed.DeleteConflict)
+	testutil.Must(t, s.DeleteAccessKey(ctx, acct, "app", key.ID))
 	if c := credential(t, s, key.ID); c != nil {
 		t.Errorf("a deleted key still resolves: %+v", c)
 	}
-	must(t, s.DeleteUser(ctx, acct, "app"))
-	wantType(t, s.DeleteUser(ctx, acct, "app"), connectfed.NoSuchEntity)
+	testutil.Must(t, s.DeleteUser(ctx, acct, "app"))
+	testutil.WantType(t, s.DeleteUser(ctx, acct, "app"), connectfed.NoSuchEntity)
 }
 
 // TestAssumeRoleAndReset: a user allowed by the trust policy gets a session
@@ -122,15 +107,15 @@ func TestAssumeRoleAndReset(t *testing.T) {
 	s := newService(t)
 	ctx := t.Context()
 	_, err := s.CreateUser(ctx, acct, "backend", "/")
-	must(t, err)
+	testutil.Must(t, err)
 	key, _, err := s.CreateAccessKey(ctx, acct, "backend")
-	must(t, err)
+	testutil.Must(t, err)
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acct + `:user/backend"},"Action":"sts:AssumeRole"}]}`
 	role, err := s.CreateRole(ctx, acct, "Agent", "/", "", trust, 3600)
-	must(t, err)
+	testutil.Must(t, err)
 	caller := credential(t, s, key.ID).Principal
 	ar, err := s.AssumeRole(ctx, caller, identity.AssumeRoleInput{RoleARN: role.ARN(), SessionSpec: identity.SessionSpec{SessionName: "alice", DurationSeconds: 900}})
-	must(t, err)
+	testutil.Must(t, err)
 	sc := credential(t, s, ar.Session.AccessKeyID)
 	if sc == nil || sc.Principal.Name != "alice" || sc.Principal.RoleName != "Agent" ||
 		sc.Principal.ARN != "arn:aws:sts::"+acct+":assumed-role/Agent/alice" {
@@ -139,18 +124,18 @@ func TestAssumeRoleAndReset(t *testing.T) {
 	// Root cannot assume a role.
 	root := credential(t, s, "AKIAROOTAAAAAAAAAAAA").Principal
 	_, err = s.AssumeRole(ctx, root, identity.AssumeRoleInput{RoleARN: role.ARN(), SessionSpec: identity.SessionSpec{SessionName: "x", DurationSeconds: 900}})
-	wantType(t, err, connectfed.AccessDenied)
+	testutil.WantType(t, err, connectfed.AccessDenied)
 
 	_, err = s.CreateUser(ctx, other, "backend", "/")
-	must(t, err)
-	must(t, s.ResetAccount(ctx, acct))
+	testutil.Must(t, err)
+	testutil.Must(t, s.ResetAccount(ctx, acct))
 	for _, k := range []string{key.ID, ar.Session.AccessKeyID} {
 		if c := credential(t, s, k); c != nil {
 			t.Errorf("key %s resolves after the reset", k)
 		}
 	}
 	_, err = s.GetRole(ctx, acct, "Agent")
-	wantType(t, err, connectfed.NoSuchEntity)
+	testutil.WantType(t, err, connectfed.NoSuchEntity)
 	if credential(t, s, "AKIAROOTAAAAAAAAAAAA") == nil {
 		t.Error("the reset removed the root key")
 	}
