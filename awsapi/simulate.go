@@ -58,6 +58,9 @@ func simulationInputs(v *violations, p url.Values, policiesRequired bool) (docs,
 	if p.Has("ResourcePolicy") {
 		v.length("resourcePolicy", p.Get("ResourcePolicy"), true, 1, 131072)
 	}
+	if p.Has("CallerArn") {
+		v.length("callerArn", p.Get("CallerArn"), false, 1, 2048)
+	}
 	actions = queryList(p, "ActionNames", "")
 	if len(actions) == 0 {
 		v.required("actionNames", false)
@@ -113,6 +116,11 @@ func (s *Server) iamSimulatePrincipalPolicy(c *call, p url.Values) (any, error) 
 	if err != nil {
 		return nil, err
 	}
+	if p.Has("CallerArn") {
+		if keys, err = s.cfg.Identity.CallerKeys(c.ctx, c.principal.AccountID, p.Get("CallerArn")); err != nil {
+			return nil, err
+		}
+	}
 	for k, vals := range keys {
 		if _, given := ctx[k]; !given {
 			ctx[k] = vals
@@ -148,6 +156,17 @@ func (s *Server) iamSimulateCustomPolicy(c *call, p url.Values) (any, error) {
 	boundaries, err := simulationPolicies("PermissionsBoundaryPolicyInputList", bounds)
 	if err != nil {
 		return nil, err
+	}
+	if p.Has("CallerArn") {
+		keys, err := s.cfg.Identity.CallerKeys(c.ctx, c.principal.AccountID, p.Get("CallerArn"))
+		if err != nil {
+			return nil, err
+		}
+		for k, vals := range keys {
+			if _, given := ctx[k]; !given {
+				ctx[k] = vals
+			}
+		}
 	}
 	return s.simulate(c, policies, boundaries, actions, resources, ctx, maxItems, marker)
 }

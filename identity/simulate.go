@@ -140,6 +140,26 @@ func (s *Service) PrincipalPolicies(ctx context.Context, accountID, arn string) 
 	return out, keys, nil
 }
 
+// CallerKeys are the condition keys of the IAM user that arn names, for a
+// simulation's CallerArn: the simulation runs as that user (aws:username,
+// aws:userid, aws:PrincipalArn, ...). A missing user is NoSuchEntity.
+func (s *Service) CallerKeys(ctx context.Context, accountID, arn string) (map[string][]string, error) {
+	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::"+accountID+":user/")
+	if !ok || rest == "" {
+		return nil, iamErr(connectfed.EINVALID, connectfed.InvalidInput, "Invalid CallerArn %s: it must be an IAM user of this account.", arn)
+	}
+	name := rest[strings.LastIndexByte(rest, '/')+1:]
+	var u User
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error { return getUser(tx, accountID, name, &u) })
+	if err == nil && u.ARN() != arn {
+		err = noSuchUser(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return principalContext(&connectfed.Principal{Type: connectfed.PrincipalUser, AccountID: accountID, ARN: u.ARN(), UserID: u.ID, Name: u.Name}), nil
+}
+
 // ParseSimulationPolicy parses a policy given to the simulator; a bad one
 // is InvalidInput with IAM's message.
 func ParseSimulationPolicy(doc string) (*iam.Policy, error) {

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	itypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	ciam "github.com/connectfed/connectfed/iam"
 	"github.com/connectfed/connectfed/iam/iamtest"
@@ -194,4 +196,88 @@ func TestSimulatorAgreesWithRealRequests(t *testing.T) {
 		t.Errorf("the table should exercise both outcomes: %d allowed, %d denied", allowed, agreed-allowed)
 	}
 	t.Logf("%d real requests agree with SimulateCustomPolicy (%d allowed, %d denied)", agreed, allowed, agreed-allowed)
+}
+
+// Role sessions against the simulator: the role's policies are the
+// simulated policies, the session policy limits them as a permissions
+// boundary does (both are intersections), and the session's tags are
+// aws:PrincipalTag context entries.
+func TestSimulatorAgreesWithRoleSessions(t *testing.T) {
+	ctx := context.Background()
+	f := newIAMFixture(t)
+	app := sts.NewFromConfig(f.user(t, "app", "/", policy(stmt("Allow", "sts:*", "*"))))
+	tagCond := func(effect, c string) string {
+		return `{"Effect":"` + effect + `","Action":"connect:ListInstances","Resource":"*","Condition":` + c + `}`
+	}
+	cases := []struct {
+		role, session string
+		tags          map[string]string
+	}{
+		{policy(stmt("Allow", "connect:*", "*")), "", nil},
+		{policy(stmt("Allow", "connect:*", "*")), policy(stmt("Allow", "connect:ListInstances", "*")), nil},
+		{policy(stmt("Allow", "connect:*", "*")), policy(stmt("Allow", "connect:Describe*", "*")), nil},
+		{policy(stmt("Allow", "connect:Describe*", "*")), policy(stmt("Allow", "*", "*")), nil},
+		{policy(stmt("Allow", "connect:*", "*")), policy(stmt("Allow", "*", "*"), stmt("Deny", "connect:List*", "*")), nil},
+		{policy(stmt("Allow", "connect:*", "*"), stmt("Deny", "connect:ListInstances", "*")), policy(stmt("Allow", "*", "*")), nil},
+		{policy(tagCond("Allow", `{"StringEquals":{"aws:PrincipalTag/team":"blue"}}`)), "", map[string]string{"team": "blue"}},
+		{policy(tagCond("Allow", `{"StringEquals":{"aws:PrincipalTag/team":"blue"}}`)), "", map[string]string{"team": "red"}},
+		{policy(tagCond("Allow", `{"StringEquals":{"aws:PrincipalTag/team":"blue"}}`)), "", nil},
+		{policy(stmt("Allow", "connect:*", "*"), tagCond("Deny", `{"StringNotEqualsIfExists":{"aws:PrincipalTag/cc":"42"}}`)), "", map[string]string{"cc": "7"}},
+		{policy(stmt("Allow", "connect:*", "*"), tagCond("Deny", `{"StringNotEqualsIfExists":{"aws:PrincipalTag/cc":"42"}}`)), "", nil},
+		{policy(stmt("Allow", "connect:*", "*")), policy(tagCond("Allow", `{"StringEquals":{"aws:PrincipalTag/team":"blue"}}`)), map[string]string{"team": "blue"}},
+		{policy(stmt("Allow", "connect:*", "*")), policy(tagCond("Allow", `{"StringEquals":{"aws:PrincipalTag/team":"blue"}}`)), map[string]string{"team": "red"}},
+		{policy(tagCond("Allow", `{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::000000000000:role/diff/*"}}`)), "", nil},
+		{policy(tagCond("Allow", `{"StringEquals":{"aws:PrincipalType":"AssumedRole"},"Bool":{"aws:MultiFactorAuthPresent":"false"}}`)), "", nil},
+		{policy(tagCond("Allow", `{"DateGreaterThan":{"aws:TokenIssueTime":"2020-01-01T00:00:00Z"}}`)), "", nil},
+	}
+	agreed, allowed := 0, 0
+	for i, tc := range cases {
+		name := "Diff" + strconv.Itoa(i)
+		roleARN := f.role(t, name, "/diff/", anyAccountTrust, tc.role)
+		in := &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s1")}
+		if tc.session != "" {
+			in.Policy = aws.String(tc.session)
+		}
+		simCtx := map[string][]string{"aws:PrincipalArn": {roleARN}, "aws:PrincipalType": {"AssumedRole"}, "aws:PrincipalAccount": {"000000000000"},
+			"aws:SourceIp": {"127.0.0.1"}, "aws:SecureTransport": {"false"}, "aws:RequestedRegion": {"us-east-1"}, "aws:MultiFactorAuthPresent": {"false"}}
+		for k, v := range tc.tags {
+			in.Tags = append(in.Tags, ststypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+			simCtx["aws:PrincipalTag/"+k] = []string{v}
+		}
+		out, err := app.AssumeRole(ctx, in)
+		must(t, err)
+		simCtx["aws:userid"] = []string{*out.AssumedRoleUser.AssumedRoleId}
+		simCtx["aws:TokenIssueTime"] = []string{time.Now().UTC().Format(time.RFC3339)}
+		sess := f.srv.awsConfig(*out.Credentials.AccessKeyId, *out.Credentials.SecretAccessKey, *out.Credentials.SessionToken)
+		_, real := connect.NewFromConfig(sess).ListInstances(ctx, &connect.ListInstancesInput{})
+		realDecision := "allowed"
+		if real != nil {
+			if apiCode(real) != "AccessDeniedException" {
+				t.Fatalf("case %d: %v", i, real)
+			}
+			realDecision = "denied"
+		}
+		sin := &iam.SimulateCustomPolicyInput{PolicyInputList: []string{tc.role}, ActionNames: []string{"connect:ListInstances"}, ContextEntries: contextEntries(simCtx)}
+		if tc.session != "" {
+			sin.PermissionsBoundaryPolicyInputList = []string{tc.session}
+		}
+		sim, err := f.ic.SimulateCustomPolicy(ctx, sin)
+		must(t, err)
+		simDecision := string(sim.EvaluationResults[0].EvalDecision)
+		if simDecision != "allowed" {
+			simDecision = "denied"
+		}
+		if simDecision != realDecision {
+			t.Errorf("case %d (role %s, session %s, tags %v): real %s, simulator %s", i, tc.role, tc.session, tc.tags, realDecision, simDecision)
+			continue
+		}
+		agreed++
+		if realDecision == "allowed" {
+			allowed++
+		}
+	}
+	if allowed < 5 || agreed-allowed < 5 {
+		t.Errorf("the table should exercise both outcomes: %d allowed, %d denied", allowed, agreed-allowed)
+	}
+	t.Logf("%d role sessions agree with SimulateCustomPolicy (%d allowed, %d denied)", agreed, allowed, agreed-allowed)
 }

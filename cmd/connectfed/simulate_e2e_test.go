@@ -119,6 +119,23 @@ func TestPolicySimulator(t *testing.T) {
 	if apiCode(err) != "InvalidInput" {
 		t.Errorf("forged marker: %v", err)
 	}
+	// CallerArn: the simulation runs as that user (${aws:username}).
+	_, err = f.ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
+	must(t, err)
+	asAlice, err := f.ic.SimulateCustomPolicy(ctx, &iam.SimulateCustomPolicyInput{
+		PolicyInputList: []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetUser","Resource":"arn:aws:iam::000000000000:user/${aws:username}"}]}`},
+		ActionNames:     []string{"iam:GetUser"}, ResourceArns: []string{"arn:aws:iam::000000000000:user/alice"},
+		CallerArn: aws.String("arn:aws:iam::000000000000:user/alice"),
+	})
+	must(t, err)
+	if d := asAlice.EvaluationResults[0].EvalDecision; d != itypes.PolicyEvaluationDecisionTypeAllowed {
+		t.Errorf("CallerArn alice: %s", d)
+	}
+	_, err = f.ic.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String("arn:aws:iam::000000000000:user/team/dev"),
+		ActionNames: []string{"iam:GetUser"}, CallerArn: aws.String("arn:aws:iam::000000000000:user/nobody")})
+	if apiCode(err) != "NoSuchEntity" {
+		t.Errorf("CallerArn of a missing user: %v", err)
+	}
 	// A permissions boundary: what both allow.
 	boundary, err := f.ic.SimulateCustomPolicy(ctx, &iam.SimulateCustomPolicyInput{
 		PolicyInputList:                    []string{policy(stmt("Allow", "connect:*", "*"))},
