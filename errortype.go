@@ -19,6 +19,7 @@ const (
 
 	// Connect (restJson1), statuses from the Connect model.
 	AccessDeniedException
+	ContactNotFoundException
 	DuplicateResourceException
 	ExpiredTokenException
 	IncompleteSignatureException
@@ -89,6 +90,7 @@ var errorTypes = [numErrorTypes]struct {
 	NoErrorType: {"", 0},
 
 	AccessDeniedException:               {"AccessDeniedException", 403},
+	ContactNotFoundException:            {"ContactNotFoundException", 410},
 	DuplicateResourceException:          {"DuplicateResourceException", 409},
 	ExpiredTokenException:               {"ExpiredTokenException", 403},
 	IncompleteSignatureException:        {"IncompleteSignatureException", 400},

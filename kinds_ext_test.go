@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/connectfed/connectfed"
+	_ "github.com/connectfed/connectfed/agent"
 	_ "github.com/connectfed/connectfed/audit"
 	_ "github.com/connectfed/connectfed/connect"
 	_ "github.com/connectfed/connectfed/federation"
@@ -20,6 +21,7 @@ func TestRecordKinds(t *testing.T) {
 		"connect":    {"instance", "instancealias", "secprofile", "routingprofile", "queue", "user", "username"},
 		"federation": {"revokedfamily", "refreshused", "signingkey", "websession", "signinused"},
 		"audit":      {"audit"},
+		"agent":      {"agentstatus", "agentstate", "approvedorigin", "contact", "livecontact"},
 	} {
 		for _, k := range ks {
 			if kinds[k] != owner {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/agent"
 	"github.com/connectfed/connectfed/connect"
 	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/identity"
@@ -37,6 +38,7 @@ type Config struct {
 	Store      connectfed.Store
 	Identity   *identity.Service
 	Connect    *connect.Service
+	Agents     *agent.Service
 	Federation *federation.Service
 	Logger     *slog.Logger
 	Now        func() time.Time
@@ -400,7 +402,7 @@ func (s *Server) finishCall(c *call) {
 // isWrite tells which operations change state and so go to the audit
 // trail. (GetFederationToken and token revocation send their own events.)
 func isWrite(op string) bool {
-	for _, p := range []string{"Create", "Delete", "Update", "Put", "AddClientID", "RemoveClientID", "AssumeRole", "ResetAccount", "PutFault", "DeleteFaults"} {
+	for _, p := range []string{"Create", "Delete", "Update", "Put", "AddClientID", "RemoveClientID", "AssumeRole", "ResetAccount", "PutFault", "DeleteFaults", "Start", "Stop", "Associate", "Disassociate"} {
 		if strings.HasPrefix(op, p) {
 			return true
 		}

@@ -261,7 +261,7 @@ func (s *Service) DeleteInstance(ctx context.Context, sc Scope, id string) (*con
 			return err
 		}
 		children := sc.prefix() + inst.ID + "/"
-		for _, kind := range []string{kindUser, kindUsername, kindSecurity, kindRouting, kindQueue} {
+		for _, kind := range append([]string{kindUser, kindUsername, kindSecurity, kindRouting, kindQueue}, extraKinds...) {
 			if _, err := tx.DeletePrefix(kind, children); err != nil {
 				return err
 			}
@@ -324,7 +324,7 @@ func (s *Service) ResetAccount(ctx context.Context, accountID string) error {
 }
 
 func resetAccount(tx connectfed.Tx, accountID string) error {
-	for _, kind := range []string{kindUser, kindUsername, kindSecurity, kindRouting, kindQueue, kindInstanceAlias, kindInstance} {
+	for _, kind := range append([]string{kindUser, kindUsername, kindSecurity, kindRouting, kindQueue, kindInstanceAlias, kindInstance}, extraKinds...) {
 		if _, err := tx.DeletePrefix(kind, accountID+"/"); err != nil {
 			return err
 		}

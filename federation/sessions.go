@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/connectfed/connectfed"
@@ -31,6 +32,10 @@ type WebSession struct {
 	// CSRF is the token the sign-out form must echo.
 	CSRF string `json:"csrf"`
 }
+
+// ErrSignedOut says a browser session no longer exists: it was signed out
+// (or removed after it expired). It is a kind of ErrRevoked.
+var ErrSignedOut = fmt.Errorf("%w: the session was signed out", ErrRevoked)
 
 // ErrSignInUsed says an access token already started a browser session.
 var ErrSignInUsed = errors.New("this access token has already been used to sign in")
@@ -92,7 +97,7 @@ func (s *Service) Session(ctx context.Context, sid string) (*WebSession, *Identi
 		return connectfed.GetJSON(tx, kindWebSession, hashHex(sid), &ws)
 	})
 	if errors.Is(err, connectfed.ErrNotFound) {
-		return nil, nil, ErrRevoked
+		return nil, nil, ErrSignedOut
 	}
 	if err != nil {
 		return nil, nil, err

@@ -232,9 +232,18 @@ func (h *Handler) acceptRecipient(rcpt string) bool {
 
 func (h *Handler) setSession(w http.ResponseWriter, r *http.Request, sid, instanceID string, expires time.Time) {
 	maxAge := int(time.Until(expires).Seconds())
-	http.SetCookie(w, &http.Cookie{
+	cookie := &http.Cookie{
 		Name: CookieName, Value: sid, Path: "/connect/" + instanceID + "/",
 		Expires: expires, MaxAge: max(maxAge, 1), HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: h.SecureCookies || r.TLS != nil,
-	})
+	}
+	if r.Header.Get("Sec-Fetch-Dest") == "iframe" {
+		// Signing in inside a frame (an agent desktop embedding the CCP):
+		// a browser that blocks third-party cookies keeps only a
+		// partitioned (CHIPS) cookie there, which must be SameSite=None
+		// and Secure. Browsers treat http://localhost and 127.0.0.1 as
+		// secure, so this works without TLS on loopback.
+		cookie.SameSite, cookie.Secure, cookie.Partitioned = http.SameSiteNoneMode, true, true
+	}
+	http.SetCookie(w, cookie)
 }

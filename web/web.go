@@ -144,14 +144,17 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, token, destinat
 }
 
 // safeDestination keeps redirects on connectfed's own pages: the agent page
-// of the instance ("/ccp-v2", where real custom pages send agents, maps to
-// it), or another path under the instance's own prefix. Anything else (an
-// absolute URL, "//host", backslashes, dot segments) goes to the agent page.
+// of the instance, its CCP ("/ccp-v2" and "/connect/ccp-v2", where real
+// custom pages send agents, map to it), or another path under the
+// instance's own prefix. Anything else (an absolute URL, "//host",
+// backslashes, dot segments) goes to the agent page.
 func safeDestination(instanceID, dest string) string {
 	home := agentPath(instanceID)
 	switch strings.TrimSuffix(dest, "/") {
-	case "", "/ccp-v2", "/connect/ccp-v2", home:
+	case "", home:
 		return home
+	case "/ccp-v2", "/connect/ccp-v2":
+		return "/connect/" + instanceID + "/ccp-v2"
 	}
 	prefix := "/connect/" + instanceID + "/"
 	if !strings.HasPrefix(dest, prefix) || strings.ContainsAny(dest, "\\\r\n\t ") || strings.Contains(dest, "//") ||

@@ -187,16 +187,20 @@ func TestBrowserFormPost(t *testing.T) {
 		current = page(map[string]any{"AccessToken": *c.AccessToken, "AccessTokenExpiration": c.AccessTokenExpiration.UnixMilli(),
 			"RefreshToken": *c.RefreshToken, "RefreshTokenExpiration": c.RefreshTokenExpiration.UnixMilli()}, dest)
 		var username, loc string
+		want, sel := f.srv.url+"/connect/"+f.instanceID+"/agent", "#username"
+		if dest == "/ccp-v2" {
+			want, sel = f.srv.url+"/connect/"+f.instanceID+"/ccp-v2", "#agent-username"
+		}
 		err := chromedp.Run(ctx,
 			chromedp.Navigate(custom.URL),
-			chromedp.WaitVisible("#username", chromedp.ByQuery),
-			chromedp.Text("#username", &username, chromedp.ByQuery),
+			chromedp.WaitVisible(sel, chromedp.ByQuery),
+			chromedp.Text(sel, &username, chromedp.ByQuery),
 			chromedp.Location(&loc),
 		)
 		if err != nil {
 			t.Fatalf("destination %q: %v", dest, err)
 		}
-		if username != "alice" || loc != f.srv.url+"/connect/"+f.instanceID+"/agent" {
+		if username != "alice" || loc != want {
 			t.Errorf("destination %q: landed on %s as %q", dest, loc, username)
 		}
 	}

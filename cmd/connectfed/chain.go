@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connectfed/connectfed/ccp"
 	"github.com/connectfed/connectfed/internal/httpchain"
 )
 
@@ -24,7 +25,8 @@ const maxWebBody = 64 << 10
 //     as they are;
 //   - everything else (browser pages, token endpoints) has its body read
 //     under bodyTimeout, without holding a slot, and then takes one of
-//     webSlots slots (429 when all are taken).
+//     webSlots slots (429 when all are taken); the CCP's long-lived event
+//     streams take none and are capped by the ccp package.
 func endpoints(chain *httpchain.Chain, mux *http.ServeMux, api http.Handler, webSlots int, bodyTimeout time.Duration) http.Handler {
 	slots := make(chan struct{}, webSlots)
 	chain.Route = func(r *http.Request) (string, string) {
@@ -49,6 +51,12 @@ func endpoints(chain *httpchain.Chain, mux *http.ServeMux, api http.Handler, web
 			api.ServeHTTP(w, r)
 			return
 		case pattern == "" || isOps(pattern):
+			mux.ServeHTTP(w, r)
+			return
+		case pattern == ccp.EventsPattern:
+			// A CCP's push stream lasts as long as the page is open: it
+			// would hold a slot for good, so the CCP caps its streams
+			// itself instead.
 			mux.ServeHTTP(w, r)
 			return
 		}

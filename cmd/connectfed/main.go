@@ -25,8 +25,10 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/agent"
 	"github.com/connectfed/connectfed/audit"
 	"github.com/connectfed/connectfed/awsapi"
+	"github.com/connectfed/connectfed/ccp"
 	"github.com/connectfed/connectfed/connect"
 	"github.com/connectfed/connectfed/events"
 	"github.com/connectfed/connectfed/federation"
@@ -175,11 +177,13 @@ type Main struct {
 	// proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.
 	TrustedProxies string
 	ExplainDenials string
+	RingTimeout    string
 
 	maxInFlight    int
 	maxPerAccount  int
 	bodyTimeout    time.Duration
 	trustedProxies []netip.Prefix
+	ringTimeout    time.Duration
 
 	Stdout, Stderr io.Writer
 
@@ -236,6 +240,7 @@ func (m *Main) flagDefs() []flagDef {
 		{"max-concurrent-per-account", "128", "concurrent AWS API requests of one account (from its key being known to the answer, latency faults included); more get ThrottlingException (429); also the size of the pool browser pages and token endpoints share", &m.MaxPerAccount},
 		{"body-timeout", "5s", "time a client has to send a request body once its headers are in; slower ones get 408", &m.BodyTimeout},
 		{"refresh-token-ttl", "", "federation refresh token lifetime (default 12h, or tokens.refreshTokenTTL in --config)", &m.RefreshTokenTTL},
+		{"ring-timeout", "20s", "how long a contact rings an agent before it is missed (CCP and contact routing)", &m.RingTimeout},
 	}
 }
 
@@ -291,6 +296,11 @@ func (m *Main) ParseFlags(args []string) error {
 		return fmt.Errorf("--body-timeout %q: want a positive duration such as 5s", m.BodyTimeout)
 	}
 	m.bodyTimeout = d
+	rt, err := time.ParseDuration(m.RingTimeout)
+	if err != nil || rt < time.Second || rt > time.Hour {
+		return fmt.Errorf("--ring-timeout %q: want a duration from 1s to 1h", m.RingTimeout)
+	}
+	m.ringTimeout = rt
 	if m.ExplainDenials != "true" && m.ExplainDenials != "false" {
 		return fmt.Errorf("--explain-denials %q: want true or false", m.ExplainDenials)
 	}
@@ -597,6 +607,8 @@ type services struct {
 	identity *identity.Service
 	connect  *connect.Service
 	fed      *federation.Service
+	agents   *agent.Service
+	hub      *ccp.Hub
 	metrics  *metrics.Server
 	events   *events.Sink
 	creds    credentialPolicy
@@ -637,7 +649,9 @@ func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Se
 	met := metrics.NewServer()
 	m.audit = &audit.Recorder{Store: store, Log: m.log}
 	m.audit.Start()
-	return &services{sealer: sealer, identity: ids, connect: connectSvc, fed: fed, metrics: met,
+	hub := &ccp.Hub{}
+	agents := &agent.Service{Store: store, Now: m.Now, RingTimeout: m.ringTimeout, Changed: hub.Notify}
+	return &services{sealer: sealer, identity: ids, connect: connectSvc, fed: fed, agents: agents, hub: hub, metrics: met,
 		events: &events.Sink{Audit: m.audit, Metrics: met, Log: m.log, Now: m.Now}, creds: creds}, nil
 }
 
@@ -678,6 +692,7 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 		Store:         m.store,
 		Identity:      svc.identity,
 		Connect:       svc.connect,
+		Agents:        svc.agents,
 		Federation:    svc.fed,
 		Logger:        m.log,
 		Now:           m.Now,
@@ -710,6 +725,7 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 		Fed: svc.fed, Log: m.log, Now: m.Now, SecureCookies: cfg.tls != nil || strings.HasPrefix(m.PublicURL, "https://"),
 		Events: svc.events, Identity: svc.identity,
 	}).Register(mux)
+	(&ccp.Handler{Fed: svc.fed, Connect: svc.connect, Agents: svc.agents, Hub: svc.hub, Log: m.log}).Register(mux)
 	mux.Handle("/", api)
 	return endpoints(&httpchain.Chain{Log: m.log, Metrics: svc.metrics, Now: m.Now}, mux, api, m.maxPerAccount, m.bodyTimeout)
 }
