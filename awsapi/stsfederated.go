@@ -67,6 +67,8 @@ func (s *Server) serveUnsignedRequest(c *call) {
 			<-s.inflight
 		}
 	}()
+	ip, secure := clientAddr(c.r, s.cfg.TrustedProxies)
+	c.ctx = identity.WithRequest(c.ctx, &identity.RequestInfo{SourceIP: ip, SecureTransport: secure})
 	s.serveUnsigned(c, action)
 }
 

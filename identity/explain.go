@@ -36,8 +36,14 @@ func describe(d iam.Decision, matches []iam.Match, names []string) string {
 // explainDenial logs why an authorization was refused (never to the
 // caller, who gets only AWS's message).
 func (s *Service) explainDenial(ctx context.Context, p *connectfed.Principal, action, resource, why string) {
+	s.explainDenialOf(ctx, p.ARN, action, resource, why)
+}
+
+// explainDenialOf is explainDenial for a principal known by its ARN only
+// (a federated user: the identity provider's ARN).
+func (s *Service) explainDenialOf(ctx context.Context, principal, action, resource, why string) {
 	if s.Log == nil || !s.ExplainDenials {
 		return
 	}
-	s.Log.InfoContext(ctx, "access denied", "action", action, "resource", resource, "principal", p.ARN, "reason", why)
+	s.Log.InfoContext(ctx, "access denied", "action", action, "resource", resource, "principal", principal, "reason", why)
 }

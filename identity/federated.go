@@ -45,19 +45,22 @@ func (s *Service) AssumeRoleFederated(ctx context.Context, in FederatedInput) (*
 	var role Role
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error { return getRole(tx, roleAcct, roleName, &role) })
 	if errors.Is(err, connectfed.ErrNotFound) || connectfed.ErrorCode(err) == connectfed.ENOTFOUND {
+		s.explainDenialOf(ctx, in.Provider, in.Action, in.RoleARN, "the role does not exist")
 		return nil, denied
 	}
 	if err != nil {
 		return nil, err
 	}
 	if role.ARN() != in.RoleARN {
+		s.explainDenialOf(ctx, in.Provider, in.Action, in.RoleARN, "the role does not exist")
 		return nil, denied
 	}
 	trust, err := s.trustPolicy(role.TrustPolicy)
 	if err != nil {
 		return nil, err
 	}
-	reqCtx := map[string][]string{"aws:CurrentTime": {s.now().Format(time.RFC3339)}, "aws:FederatedProvider": {in.Provider}}
+	reqCtx := s.globalContext(ctx)
+	reqCtx["aws:FederatedProvider"] = []string{in.Provider}
 	for k, v := range in.Context {
 		reqCtx[k] = v
 	}
@@ -66,7 +69,8 @@ func (s *Service) AssumeRoleFederated(ctx context.Context, in FederatedInput) (*
 	}
 	reqCtx["sts:RoleSessionName"] = []string{in.SessionName}
 	req := &iam.Request{Action: in.Action, Resource: role.ARN(), Context: reqCtx, Principal: &iam.PrincipalInfo{Federated: in.Provider}}
-	if iam.Evaluate(req, trust) != iam.Allow {
+	if d, dm := iam.Explain(req, trust); d != iam.Allow {
+		s.explainDenialOf(ctx, in.Provider, in.Action, role.ARN(), "trust policy of "+role.ARN()+": "+describe(d, dm, []string{"trust policy"}))
 		return nil, denied
 	}
 	duration := in.DurationSeconds

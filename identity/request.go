@@ -46,12 +46,27 @@ func requestInfo(ctx context.Context) *RequestInfo {
 // aws:MultiFactorAuthPresent ("false": connectfed has no MFA), and their
 // session tags (aws:PrincipalTag/<key>) and source identity.
 func (s *Service) requestContext(ctx context.Context, p *connectfed.Principal, extra map[string][]string) map[string][]string {
+	m := s.globalContext(ctx)
+	for k, v := range principalContext(p) {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+// globalContext is the request's keys that do not depend on the principal:
+// the time, aws:ViaAWSService, aws:PrincipalIsAWSService and, with a
+// RequestInfo, the source address, transport and region.
+func (s *Service) globalContext(ctx context.Context) map[string][]string {
 	now := s.now()
-	m := principalContext(p)
-	m["aws:CurrentTime"] = []string{now.Format(time.RFC3339)}
-	m["aws:EpochTime"] = []string{strconv.FormatInt(now.Unix(), 10)}
-	m["aws:ViaAWSService"] = []string{"false"}
-	m["aws:PrincipalIsAWSService"] = []string{"false"}
+	m := map[string][]string{
+		"aws:CurrentTime":           {now.Format(time.RFC3339)},
+		"aws:EpochTime":             {strconv.FormatInt(now.Unix(), 10)},
+		"aws:ViaAWSService":         {"false"},
+		"aws:PrincipalIsAWSService": {"false"},
+	}
 	if info := requestInfo(ctx); info != nil {
 		if info.SourceIP != "" {
 			m["aws:SourceIp"] = []string{info.SourceIP}
@@ -60,9 +75,6 @@ func (s *Service) requestContext(ctx context.Context, p *connectfed.Principal, e
 		if info.Region != "" {
 			m["aws:RequestedRegion"] = []string{info.Region}
 		}
-	}
-	for k, v := range extra {
-		m[k] = v
 	}
 	return m
 }

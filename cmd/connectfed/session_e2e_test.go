@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
@@ -383,6 +385,36 @@ func TestDenialsExplainedInLog(t *testing.T) {
 			if strings.Contains(out, w) != (explain == "true") {
 				t.Errorf("--explain-denials=%s: log line %s present %v:\n%s", explain, w, !(explain == "true"), out)
 			}
+		}
+	}
+}
+
+// The global condition keys are set for AssumeRoleWithWebIdentity too
+// (unsigned): the trust policy sees aws:SourceIp and aws:EpochTime.
+func TestWebIdentityGlobalKeys(t *testing.T) {
+	ctx := context.Background()
+	f := newIAMFixture(t)
+	is := newOIDCIssuer(t)
+	host := strings.TrimPrefix(is.srv.URL, "http://")
+	op, err := f.ic.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(is.srv.URL), ClientIDList: []string{"app"}})
+	must(t, err)
+	sc := sts.NewFromConfig(f.srv.awsConfig("", "", ""))
+	for i, tc := range []struct {
+		cond    string
+		allowed bool
+	}{
+		{`{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"},"NumericGreaterThan":{"aws:EpochTime":"1600000000"}}`, true},
+		{`{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}`, false},
+		{`{"Bool":{"aws:SecureTransport":"true"}}`, false},
+	} {
+		name := "Web" + strconv.Itoa(i)
+		trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + *op.OpenIDConnectProviderArn + `"},` +
+			`"Action":"sts:AssumeRoleWithWebIdentity","Condition":` + strings.Replace(tc.cond, "{", `{"StringEquals":{"`+host+`:aud":"app"},`, 1) + `}]}`
+		arn := f.role(t, name, "/", trust)
+		_, err := sc.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(arn), RoleSessionName: aws.String("alice"),
+			WebIdentityToken: aws.String(is.token(t, "alice", "app", time.Now().Add(time.Hour)))})
+		if tc.allowed && err != nil || !tc.allowed && awsErrorCode(err) != "AccessDenied" {
+			t.Errorf("%s: allowed %v, got %v", tc.cond, tc.allowed, err)
 		}
 	}
 }
