@@ -111,3 +111,20 @@ func (s *Server) resetAccount(c *call, _ []string) (any, error) {
 	s.cfg.Faults.Reset(c.principal.AccountID)
 	return struct{ AccountId string }{c.principal.AccountID}, nil
 }
+
+// applySeed: POST /connectfed/admin/seed with a --seed document (JSON)
+// creates what it declares for the caller's account where missing, as
+// --seed does at start (`connectfed seed FILE` sends it). The document may
+// name only the caller's account.
+func (s *Server) applySeed(c *call, _ []string) (any, error) {
+	if s.cfg.Seed == nil {
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidRequestException, "This server does not apply seeds at run time.")
+	}
+	if err := s.adminAuthorize(c); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Seed(c.ctx, c.principal.AccountID, c.body); err != nil {
+		return nil, err
+	}
+	return struct{ AccountId string }{c.principal.AccountID}, nil
+}

@@ -30,6 +30,7 @@ var connectRoutes = []restRoute{
 	{"GET", splitPattern("/connectfed/admin/faults"), "ListFaults", (*Server).listFaults},
 	{"DELETE", splitPattern("/connectfed/admin/faults"), "DeleteFaults", (*Server).deleteFaults},
 	{"POST", splitPattern("/connectfed/admin/reset"), "ResetAccount", (*Server).resetAccount},
+	{"POST", splitPattern("/connectfed/admin/seed"), "ApplySeed", (*Server).applySeed},
 }
 
 func (s *Server) serveConnect(c *call) {

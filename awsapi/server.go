@@ -71,6 +71,9 @@ type Config struct {
 	// Refused, when set, refuses credentials as if their key did not
 	// exist (published keys off loopback, a disabled account's keys).
 	Refused func(accessKeyID, accountID string) bool
+	// Seed applies a --seed document (JSON) to an account
+	// (POST /connectfed/admin/seed); nil refuses the call.
+	Seed func(ctx context.Context, accountID string, doc []byte) error
 }
 
 // Defaults of the request limits.
@@ -402,7 +405,7 @@ func (s *Server) finishCall(c *call) {
 // isWrite tells which operations change state and so go to the audit
 // trail. (GetFederationToken and token revocation send their own events.)
 func isWrite(op string) bool {
-	for _, p := range []string{"Create", "Delete", "Update", "Put", "AddClientID", "RemoveClientID", "AssumeRole", "ResetAccount", "PutFault", "DeleteFaults", "Start", "Stop", "Associate", "Disassociate"} {
+	for _, p := range []string{"Create", "Delete", "Update", "Put", "AddClientID", "RemoveClientID", "AssumeRole", "ResetAccount", "PutFault", "DeleteFaults", "Start", "Stop", "Associate", "Disassociate", "ApplySeed"} {
 		if strings.HasPrefix(op, p) {
 			return true
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,6 +43,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if to, err = time.Parse(time.RFC3339Nano, *toS); err != nil {
 			return fmt.Errorf("--to: %w", err)
 		}
+	}
+	if m.Store == "memory" {
+		return errors.New("--store memory lives inside the server process: read its audit trail with the API (GET /connectfed/audit)")
 	}
 	m.log = slog.New(slog.NewTextHandler(stderr, nil))
 	store, err := m.openStore(ctx)

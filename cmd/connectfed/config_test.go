@@ -244,3 +244,21 @@ func TestVersionCommand(t *testing.T) {
 		t.Errorf("version: %q", out.String())
 	}
 }
+
+// TestDevelopmentKeysFlag: --development-keys on lets the development keys
+// (and the published ones) work beyond loopback, for a container whose
+// port only the host's loopback reaches; off turns the account off.
+func TestDevelopmentKeysFlag(t *testing.T) {
+	srv := startServerArgs(t, "--store", "memory", "--listen", "0.0.0.0:0", "--development-keys", "on")
+	srv.url = strings.Replace(srv.url, "0.0.0.0", "127.0.0.1", 1)
+	if _, err := startedCaller(srv, "test", "test"); err != nil {
+		t.Errorf("development keys with --development-keys on, off loopback: %v", err)
+	}
+	off := startServerArgs(t, "--store", "memory", "--development-keys", "off")
+	if _, err := startedCaller(off, "test", "test"); apiCode(err) != "InvalidClientTokenId" {
+		t.Errorf("development keys with --development-keys off: %v", err)
+	}
+	if err := NewMain().ParseFlags([]string{"--development-keys", "yes"}); err == nil {
+		t.Error("--development-keys yes accepted")
+	}
+}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -34,6 +35,7 @@ import (
 	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/identity"
 	"github.com/connectfed/connectfed/internal/httpchain"
+	"github.com/connectfed/connectfed/memory"
 	"github.com/connectfed/connectfed/metrics"
 	"github.com/connectfed/connectfed/postgres"
 	"github.com/connectfed/connectfed/seal"
@@ -53,6 +55,9 @@ const usage = `connectfed: Amazon Connect identity federation for AWS clients, w
 Usage:
   connectfed serve [flags]   run the server
   connectfed audit [flags]   print an account's audit trail from the store
+  connectfed healthcheck     exit 0 when the local server is ready (for a container's HEALTHCHECK)
+  connectfed reset           wipe the caller's account on a running server (signed with $AWS_ACCESS_KEY_ID, default test/test)
+  connectfed seed FILE       create what a --seed file declares on a running server, where missing
   connectfed version         print the version
 
 Run 'connectfed serve -h' for the serve flags.`
@@ -63,8 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("no command given")
 	}
 	switch args[0] {
-	case "audit":
-		if err := runAudit(ctx, args[1:], stdout, stderr); !errors.Is(err, flag.ErrHelp) {
+	case "audit", "healthcheck", "reset", "seed":
+		cmd := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+			"audit": runAudit, "healthcheck": runHealthcheck, "reset": runReset, "seed": runSeed}[args[0]]
+		if err := cmd(ctx, args[1:], stdout, stderr); !errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return nil
@@ -178,6 +185,11 @@ type Main struct {
 	TrustedProxies string
 	ExplainDenials string
 	RingTimeout    string
+	// DevelopmentKeys is auto (the development account is on, unless the
+	// config turns it off, and refused beyond loopback), on (also beyond
+	// loopback: for a container whose port only the host's loopback
+	// reaches) or off.
+	DevelopmentKeys string
 
 	maxInFlight    int
 	maxPerAccount  int
@@ -224,7 +236,7 @@ func (m *Main) flagDefs() []flagDef {
 		{"data-dir", "connectfed-data", "directory for the embedded database and the master key", &m.DataDir},
 		{"public-url", "", "base URL clients and browsers reach the server at (default http://<listen address>)", &m.PublicURL},
 		{"config", "", "YAML or JSON file with accounts, root keys and token lifetimes", &m.Config},
-		{"store", "sqlite", "where state lives: sqlite (the embedded database in --data-dir) or a postgres://… URL shared by replicas", &m.Store},
+		{"store", "sqlite", "where state lives: sqlite (the embedded database in --data-dir), memory (nothing on disk; gone when the server stops) or a postgres://… URL shared by replicas", &m.Store},
 		{"master-key", "", "base64 32-byte key that seals secrets (default: <data-dir>/master.key, created on first start)", &m.MasterKey},
 		{"throttle", "", "emulate API quotas: off, or aws (Connect's documented 2 requests/s, burst 5, per account, region and operation); default off, or throttle.mode in --config", &m.Throttle},
 		{"seed", "", "YAML or JSON file declaring IAM users, roles, policies, instances and users to create at start where missing", &m.Seed},
@@ -239,6 +251,7 @@ func (m *Main) flagDefs() []flagDef {
 		{"explain-denials", "true", "log why each request was refused AccessDenied (action, resource, principal, deciding statement) at info level: true or false", &m.ExplainDenials},
 		{"max-concurrent-per-account", "128", "concurrent AWS API requests of one account (from its key being known to the answer, latency faults included); more get ThrottlingException (429); also the size of the pool browser pages and token endpoints share", &m.MaxPerAccount},
 		{"body-timeout", "5s", "time a client has to send a request body once its headers are in; slower ones get 408", &m.BodyTimeout},
+		{"development-keys", "auto", "the development account 000000000000 and its published keys test/test: auto (on, and refused beyond loopback), on (also beyond loopback: only for a container whose published port only the host's loopback reaches) or off (as defaultAccount: false)", &m.DevelopmentKeys},
 		{"refresh-token-ttl", "", "federation refresh token lifetime (default 12h, or tokens.refreshTokenTTL in --config)", &m.RefreshTokenTTL},
 		{"ring-timeout", "20s", "how long a contact rings an agent before it is missed (CCP and contact routing)", &m.RingTimeout},
 	}
@@ -318,6 +331,11 @@ func (m *Main) ParseFlags(args []string) error {
 			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
 		m.trustedProxies = append(m.trustedProxies, p.Masked())
+	}
+	switch m.DevelopmentKeys {
+	case "auto", "on", "off":
+	default:
+		return fmt.Errorf("--development-keys %q: want auto, on or off", m.DevelopmentKeys)
 	}
 	if err := checkListen(m.Listen); err != nil {
 		return err
@@ -475,9 +493,12 @@ type settings struct {
 	seed           *SeedFile // nil without --seed
 	accessTTL      time.Duration
 	refreshTTL     time.Duration
-	defaultAccount bool        // the development account (test/test) is on
-	tls            *tls.Config // nil: plain HTTP
-	throttle       *awsapi.Throttler
+	defaultAccount bool // the development account (test/test) is on
+	// devKeysAnywhere: --development-keys on, the development account and
+	// the published keys work beyond loopback too.
+	devKeysAnywhere bool
+	tls             *tls.Config // nil: plain HTTP
+	throttle        *awsapi.Throttler
 }
 
 // startLog builds the logger from --log-level and --log-format.
@@ -523,8 +544,14 @@ func (m *Main) resolveConfig() (*settings, error) {
 		return nil, fmt.Errorf("the access token lifetime (%s) must not exceed the refresh token lifetime (%s)", cfg.accessTTL, cfg.refreshTTL)
 	}
 	cfg.defaultAccount = fc.DefaultAccount == nil || *fc.DefaultAccount
-	if cfg.defaultAccount && !isLoopback(m.Listen) {
-		return nil, fmt.Errorf("refusing to listen on %s with the default development keys (test/test): listen on loopback, or set defaultAccount: false in --config and declare accounts", m.Listen)
+	switch m.DevelopmentKeys {
+	case "off":
+		cfg.defaultAccount = false
+	case "on":
+		cfg.defaultAccount, cfg.devKeysAnywhere = true, true
+	}
+	if cfg.defaultAccount && !isLoopback(m.Listen) && !cfg.devKeysAnywhere {
+		return nil, fmt.Errorf("refusing to listen on %s with the default development keys (test/test): listen on loopback, or set defaultAccount: false in --config and declare accounts (or, in a container whose port only the host's loopback reaches, --development-keys on)", m.Listen)
 	}
 	if m.Seed != "" {
 		sf, err := LoadSeed(m.Seed)
@@ -554,14 +581,21 @@ func (m *Main) resolveConfig() (*settings, error) {
 // openState makes the data dir, loads (or creates) the master key and opens
 // the store (m.store).
 func (m *Main) openState(ctx context.Context, cfg *settings) (*seal.Sealer, error) {
-	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
+	inMemory := m.Store == "memory" // nothing on disk: no data dir, no master key file
+	if !inMemory {
+		if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
 	}
 	var master []byte
 	var err error
-	if m.MasterKey != "" {
+	switch {
+	case m.MasterKey != "":
 		master, err = seal.ParseMasterKey(m.MasterKey)
-	} else {
+	case inMemory:
+		master = make([]byte, 32)
+		_, err = rand.Read(master)
+	default:
 		master, err = seal.LoadOrCreateMasterKey(filepath.Join(m.DataDir, "master.key"))
 	}
 	if err != nil {
@@ -637,7 +671,11 @@ func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Se
 		}
 		m.log.Info("seed applied", "file", m.Seed)
 	}
-	creds := credentialPolicy{offLoopback: !isLoopback(m.Listen), devOff: !cfg.defaultAccount}
+	creds := credentialPolicy{offLoopback: !isLoopback(m.Listen) && !cfg.devKeysAnywhere, devOff: !cfg.defaultAccount}
+	if cfg.devKeysAnywhere && !isLoopback(m.Listen) {
+		m.log.Warn("development keys enabled beyond loopback (--development-keys on): anyone who reaches "+m.Listen+" can sign with test/test and the published keys",
+			"listen", m.Listen)
+	}
 	creds.report(ctx, m.log, ids)
 	keys, err := federation.OpenKeyRing(ctx, store, sealer, m.Now, keyRotation, cfg.refreshTTL)
 	if err != nil {
@@ -707,6 +745,7 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 		// aws:SourceIp and aws:SecureTransport behind these proxies.
 		TrustedProxies: m.trustedProxies,
 		Refused:        svc.creds.refused,
+		Seed:           seedAPI(svc.identity, svc.connect),
 	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -766,9 +805,12 @@ func (m *Main) serve(h http.Handler) {
 	m.logBuf.Flush() // the ready line is what scripts wait for
 }
 
-// openStore opens the embedded SQLite database or PostgreSQL.
+// openStore opens the embedded SQLite database, PostgreSQL, or an
+// in-memory store (gone when the process ends).
 func (m *Main) openStore(ctx context.Context) (connectfed.Store, error) {
 	switch {
+	case m.Store == "memory":
+		return memory.New(), nil
 	case m.Store == "sqlite" || m.Store == "":
 		db, err := sqlite.Open(ctx, filepath.Join(m.DataDir, "connectfed.db"))
 		if err != nil {
@@ -785,7 +827,7 @@ func (m *Main) openStore(ctx context.Context) (connectfed.Store, error) {
 		}
 		return db, nil
 	}
-	return nil, fmt.Errorf("--store %q: want sqlite or a postgres:// URL", m.Store)
+	return nil, fmt.Errorf("--store %q: want sqlite, memory or a postgres:// URL", m.Store)
 }
 
 // throttler builds the quota emulation: "off" disables it; "aws" applies

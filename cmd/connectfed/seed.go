@@ -12,6 +12,7 @@ import (
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/connect"
 	"github.com/connectfed/connectfed/identity"
+	"github.com/connectfed/connectfed/internal/strictjson"
 )
 
 // SeedFile is --seed: the state a test suite starts from, created at start
@@ -280,4 +281,33 @@ func seedUsers(ctx context.Context, cs *connect.Service, sc connect.Scope, insta
 		}
 	}
 	return nil
+}
+
+// seedAPI applies a seed document sent to POST /connectfed/admin/seed
+// (by `connectfed seed FILE`) to the caller's account: the document may
+// name that account only (an entry without an id means it).
+func seedAPI(ids *identity.Service, cs *connect.Service) func(ctx context.Context, accountID string, doc []byte) error {
+	return func(ctx context.Context, accountID string, doc []byte) error {
+		var sf SeedFile
+		if err := strictjson.Decode(doc, &sf); err != nil {
+			return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.SerializationException, "%s", err.Error())
+		}
+		for i := range sf.Accounts {
+			switch sf.Accounts[i].ID {
+			case "":
+				sf.Accounts[i].ID = accountID
+			case accountID:
+			default:
+				return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidParameterException,
+					"The seed names account %s; a call seeds only the caller's account (%s).", sf.Accounts[i].ID, accountID)
+			}
+		}
+		err := applySeed(ctx, &sf, ids, cs, map[string]bool{accountID: true})
+		if err != nil && !errors.Is(err, connectfed.ErrUnavailable) {
+			// A missing profile, an empty alias, an invalid name: the
+			// document's fault, told with where in it.
+			return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidParameterException, "%s", err.Error())
+		}
+		return err
+	}
 }
