@@ -18,6 +18,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/connectfed/connectfed/seed"
 )
 
 // The client subcommands talk to a running server: healthcheck (for a
@@ -187,7 +189,7 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fs.Usage()
 		return errors.New("want one seed file")
 	}
-	sf, err := LoadSeed(fs.Arg(0))
+	sf, err := seed.Load(fs.Arg(0))
 	if err != nil {
 		return err
 	}

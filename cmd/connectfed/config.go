@@ -8,6 +8,7 @@ import (
 
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/awsapi"
+	"github.com/connectfed/connectfed/internal/yamlfile"
 )
 
 // FileConfig is the --config file (YAML or JSON; unknown fields are
@@ -58,7 +59,7 @@ var (
 // in one error, one per line, so a person fixes them in one go.
 func LoadConfig(path string) (*FileConfig, error) {
 	var cfg FileConfig
-	errs, err := decodeFile("config", path, &cfg)
+	errs, err := yamlfile.Decode("config", path, &cfg)
 	if err != nil {
 		return nil, err
 	}

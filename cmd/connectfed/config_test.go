@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/connectfed/connectfed/seed"
 )
 
 func TestRefusesDefaultKeysOffLoopback(t *testing.T) {
@@ -140,9 +142,9 @@ defaultAccount: maybe
 		}
 	}
 	// A seed file is read the same way.
-	seed := filepath.Join(t.TempDir(), "s.yaml")
-	os.WriteFile(seed, []byte("accounts:\n  - id: \"000000000000\"\n    instances:\n      - alias: a\n        userz: []\n"), 0o600)
-	if _, err := LoadSeed(seed); err == nil || !strings.Contains(err.Error(), "accounts[0].instances[0].userz (line 5): unknown field") {
+	seedPath := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(seedPath, []byte("accounts:\n  - id: \"000000000000\"\n    instances:\n      - alias: a\n        userz: []\n"), 0o600)
+	if _, err := seed.Load(seedPath); err == nil || !strings.Contains(err.Error(), "accounts[0].instances[0].userz (line 5): unknown field") {
 		t.Errorf("seed: %v", err)
 	}
 }

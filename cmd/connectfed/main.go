@@ -39,6 +39,7 @@ import (
 	"github.com/connectfed/connectfed/metrics"
 	"github.com/connectfed/connectfed/postgres"
 	"github.com/connectfed/connectfed/seal"
+	"github.com/connectfed/connectfed/seed"
 	"github.com/connectfed/connectfed/sqlite"
 	"github.com/connectfed/connectfed/web"
 )
@@ -490,7 +491,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // defaults, every value checked.
 type settings struct {
 	file           FileConfig
-	seed           *SeedFile // nil without --seed
+	seed           *seed.File // nil without --seed
 	accessTTL      time.Duration
 	refreshTTL     time.Duration
 	defaultAccount bool // the development account (test/test) is on
@@ -554,7 +555,7 @@ func (m *Main) resolveConfig() (*settings, error) {
 		return nil, fmt.Errorf("refusing to listen on %s with the default development keys (test/test): listen on loopback, or set defaultAccount: false in --config and declare accounts (or, in a container whose port only the host's loopback reaches, --development-keys on)", m.Listen)
 	}
 	if m.Seed != "" {
-		sf, err := LoadSeed(m.Seed)
+		sf, err := seed.Load(m.Seed)
 		if err != nil {
 			return nil, err
 		}
@@ -666,7 +667,7 @@ func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Se
 		for _, a := range cfg.file.Accounts {
 			known[a.ID] = true
 		}
-		if err := applySeed(ctx, cfg.seed, ids, connectSvc, known); err != nil {
+		if err := seed.Apply(ctx, cfg.seed, ids, connectSvc, known); err != nil {
 			return nil, err
 		}
 		m.log.Info("seed applied", "file", m.Seed)
@@ -745,7 +746,7 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 		// aws:SourceIp and aws:SecureTransport behind these proxies.
 		TrustedProxies: m.trustedProxies,
 		Refused:        svc.creds.refused,
-		Seed:           seedAPI(svc.identity, svc.connect),
+		Seed:           seed.API(svc.identity, svc.connect),
 	})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -1,4 +1,9 @@
-package main
+// Package seed is the --seed document: the IAM users (with access keys the
+// test suite chooses), roles, policies, identity providers, Connect
+// instances and users an account starts from, created where missing, so
+// applying it again changes nothing. `connectfed serve --seed FILE`,
+// `connectfed seed FILE` and connectfedtest's Seed apply it.
+package seed
 
 import (
 	"context"
@@ -13,73 +18,80 @@ import (
 	"github.com/connectfed/connectfed/connect"
 	"github.com/connectfed/connectfed/identity"
 	"github.com/connectfed/connectfed/internal/strictjson"
+	"github.com/connectfed/connectfed/internal/yamlfile"
 )
 
-// SeedFile is --seed: the state a test suite starts from, created at start
+// File is --seed: the state a test suite starts from, created at start
 // where it is missing (so restarting with the same seed changes nothing).
-type SeedFile struct {
-	Accounts []SeedAccount `yaml:"accounts" json:"accounts"`
+type File struct {
+	Accounts []Account `yaml:"accounts" json:"accounts"`
 }
 
-// SeedAccount is one account's IAM and Connect state. The account must be
+// Account is one account's IAM and Connect state. The account must be
 // the development account or one declared in --config.
-type SeedAccount struct {
-	ID        string         `yaml:"id" json:"id"`
-	Region    string         `yaml:"region" json:"region"` // default us-east-1
-	Users     []SeedIAMUser  `yaml:"iamUsers" json:"iamUsers"`
-	Roles     []SeedRole     `yaml:"roles" json:"roles"`
-	Instances []SeedInstance `yaml:"instances" json:"instances"`
+type Account struct {
+	ID        string     `yaml:"id" json:"id"`
+	Region    string     `yaml:"region" json:"region"` // default us-east-1
+	Users     []IAMUser  `yaml:"iamUsers" json:"iamUsers"`
+	Roles     []Role     `yaml:"roles" json:"roles"`
+	Instances []Instance `yaml:"instances" json:"instances"`
 	// SAMLProviders and OIDCProviders are IAM identity providers.
-	SAMLProviders []SeedSAMLProvider `yaml:"samlProviders" json:"samlProviders"`
-	OIDCProviders []SeedOIDCProvider `yaml:"oidcProviders" json:"oidcProviders"`
+	SAMLProviders []SAMLProvider `yaml:"samlProviders" json:"samlProviders"`
+	OIDCProviders []OIDCProvider `yaml:"oidcProviders" json:"oidcProviders"`
 }
 
-// SeedSAMLProvider is an IAM SAML provider: its IdP's metadata, inline or
+// SAMLProvider is an IAM SAML provider: its IdP's metadata, inline or
 // from a file (relative paths are relative to the seed file).
-type SeedSAMLProvider struct {
+type SAMLProvider struct {
 	Name         string `yaml:"name" json:"name"`
 	Metadata     string `yaml:"metadata" json:"metadata"`
 	MetadataFile string `yaml:"metadataFile" json:"metadataFile"`
 }
 
-// SeedOIDCProvider is an IAM OpenID Connect provider.
-type SeedOIDCProvider struct {
+// OIDCProvider is an IAM OpenID Connect provider.
+type OIDCProvider struct {
 	URL         string   `yaml:"url" json:"url"`
 	ClientIDs   []string `yaml:"clientIds" json:"clientIds"`
 	Thumbprints []string `yaml:"thumbprints" json:"thumbprints"`
 }
 
-// SeedIAMUser is an IAM user with known access keys and inline policies.
-type SeedIAMUser struct {
-	Name       string          `yaml:"name" json:"name"`
-	AccessKeys []RootKeyConfig `yaml:"accessKeys" json:"accessKeys"`
-	Policies   []SeedPolicy    `yaml:"policies" json:"policies"`
+// IAMUser is an IAM user with known access keys and inline policies.
+type IAMUser struct {
+	Name       string      `yaml:"name" json:"name"`
+	AccessKeys []AccessKey `yaml:"accessKeys" json:"accessKeys"`
+	Policies   []Policy    `yaml:"policies" json:"policies"`
 }
 
-// SeedPolicy is an inline policy; Document is a JSON string or a YAML map.
-type SeedPolicy struct {
+// AccessKey is an access key pair the seed chooses.
+type AccessKey struct {
+	AccessKeyID     string `yaml:"accessKeyId" json:"accessKeyId"`
+	SecretAccessKey string `yaml:"secretAccessKey" json:"secretAccessKey"`
+}
+
+// Policy is an inline policy; Document is a JSON string or a YAML map.
+type Policy struct {
 	Name     string `yaml:"name" json:"name"`
 	Document any    `yaml:"document" json:"document"`
 }
 
-// SeedRole is a role with its trust policy and inline policies.
-type SeedRole struct {
-	Name               string       `yaml:"name" json:"name"`
-	TrustPolicy        any          `yaml:"trustPolicy" json:"trustPolicy"`
-	MaxSessionDuration int          `yaml:"maxSessionDuration" json:"maxSessionDuration"`
-	Policies           []SeedPolicy `yaml:"policies" json:"policies"`
+// Role is a role with its trust policy and inline policies.
+type Role struct {
+	Name               string   `yaml:"name" json:"name"`
+	TrustPolicy        any      `yaml:"trustPolicy" json:"trustPolicy"`
+	MaxSessionDuration int      `yaml:"maxSessionDuration" json:"maxSessionDuration"`
+	Policies           []Policy `yaml:"policies" json:"policies"`
 }
 
-// SeedInstance is a Connect instance and its users.
-type SeedInstance struct {
-	ID                     string            `yaml:"id" json:"id"`
-	Alias                  string            `yaml:"alias" json:"alias"`
-	IdentityManagementType string            `yaml:"identityManagementType" json:"identityManagementType"`
-	Users                  []SeedConnectUser `yaml:"users" json:"users"`
+// Instance is a Connect instance and its users.
+type Instance struct {
+	ID                     string        `yaml:"id" json:"id"`
+	Alias                  string        `yaml:"alias" json:"alias"`
+	IdentityManagementType string        `yaml:"identityManagementType" json:"identityManagementType"`
+	Users                  []ConnectUser `yaml:"users" json:"users"`
 }
 
-// SeedConnectUser is a Connect user; profiles are named.
-type SeedConnectUser struct {
+// ConnectUser is a Connect user; profiles are named.
+type ConnectUser struct {
 	ID               string   `yaml:"id" json:"id"`
 	Username         string   `yaml:"username" json:"username"`
 	Password         string   `yaml:"password" json:"password"`
@@ -90,16 +102,37 @@ type SeedConnectUser struct {
 	RoutingProfile   string   `yaml:"routingProfile" json:"routingProfile"`
 }
 
-// LoadSeed reads a seed file (YAML or JSON; unknown fields rejected).
-func LoadSeed(path string) (*SeedFile, error) {
-	var sf SeedFile
-	errs, err := decodeFile("seed", path, &sf)
+// Parse reads a seed document (YAML or JSON) given as text. Metadata files
+// are relative to the working directory.
+func Parse(doc []byte) (*File, error) {
+	var sf File
+	errs, err := yamlfile.DecodeBytes("seed", "document", doc, &sf)
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("seed document has %d problem(s):\n  %s", len(errs), strings.Join(errs, "\n  "))
+	}
+	return &sf, readMetadataFiles(&sf, ".")
+}
+
+// Load reads a seed file (YAML or JSON; unknown fields rejected, every
+// problem reported at once). Metadata files are read, relative to the seed
+// file.
+func Load(path string) (*File, error) {
+	var sf File
+	errs, err := yamlfile.Decode("seed", path, &sf)
 	if err != nil {
 		return nil, err
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("seed %s has %d problem(s):\n  %s", path, len(errs), strings.Join(errs, "\n  "))
 	}
+	return &sf, readMetadataFiles(&sf, filepath.Dir(path))
+}
+
+// readMetadataFiles reads the SAML providers' metadata files, relative to dir.
+func readMetadataFiles(sf *File, dir string) error {
 	for ai := range sf.Accounts {
 		for pi := range sf.Accounts[ai].SAMLProviders {
 			sp := &sf.Accounts[ai].SAMLProviders[pi]
@@ -107,20 +140,20 @@ func LoadSeed(path string) (*SeedFile, error) {
 				continue
 			}
 			if sp.Metadata != "" {
-				return nil, fmt.Errorf("seed accounts[%d].samlProviders[%d] %s: give metadata or metadataFile, not both", ai, pi, sp.Name)
+				return fmt.Errorf("seed accounts[%d].samlProviders[%d] %s: give metadata or metadataFile, not both", ai, pi, sp.Name)
 			}
 			f := sp.MetadataFile
 			if !filepath.IsAbs(f) {
-				f = filepath.Join(filepath.Dir(path), f)
+				f = filepath.Join(dir, f)
 			}
 			b, err := os.ReadFile(f)
 			if err != nil {
-				return nil, fmt.Errorf("seed accounts[%d].samlProviders[%d] %s: %w", ai, pi, sp.Name, err)
+				return fmt.Errorf("seed accounts[%d].samlProviders[%d] %s: %w", ai, pi, sp.Name, err)
 			}
-			sp.Metadata = string(b)
+			sp.Metadata, sp.MetadataFile = string(b), ""
 		}
 	}
-	return &sf, nil
+	return nil
 }
 
 // policyText turns a seed policy (JSON string or YAML map) into JSON.
@@ -132,9 +165,10 @@ func policyText(doc any) (string, error) {
 	return string(b), err
 }
 
-// applySeed creates what the seed declares and is missing. Every problem
+// Apply creates what the seed declares and is missing, in the accounts
+// known names (others are an error). Every problem
 // names where in the seed it is.
-func applySeed(ctx context.Context, sf *SeedFile, ids *identity.Service, cs *connect.Service, known map[string]bool) error {
+func Apply(ctx context.Context, sf *File, ids *identity.Service, cs *connect.Service, known map[string]bool) error {
 	for ai, a := range sf.Accounts {
 		where := fmt.Sprintf("seed accounts[%d]", ai)
 		if !known[a.ID] {
@@ -229,7 +263,7 @@ func applySeed(ctx context.Context, sf *SeedFile, ids *identity.Service, cs *con
 	return nil
 }
 
-func seedUsers(ctx context.Context, cs *connect.Service, sc connect.Scope, instanceID string, users []SeedConnectUser) error {
+func seedUsers(ctx context.Context, cs *connect.Service, sc connect.Scope, instanceID string, users []ConnectUser) error {
 	if len(users) == 0 {
 		return nil
 	}
@@ -283,12 +317,12 @@ func seedUsers(ctx context.Context, cs *connect.Service, sc connect.Scope, insta
 	return nil
 }
 
-// seedAPI applies a seed document sent to POST /connectfed/admin/seed
+// API applies a seed document sent to POST /connectfed/admin/seed
 // (by `connectfed seed FILE`) to the caller's account: the document may
 // name that account only (an entry without an id means it).
-func seedAPI(ids *identity.Service, cs *connect.Service) func(ctx context.Context, accountID string, doc []byte) error {
+func API(ids *identity.Service, cs *connect.Service) func(ctx context.Context, accountID string, doc []byte) error {
 	return func(ctx context.Context, accountID string, doc []byte) error {
-		var sf SeedFile
+		var sf File
 		if err := strictjson.Decode(doc, &sf); err != nil {
 			return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.SerializationException, "%s", err.Error())
 		}
@@ -302,7 +336,7 @@ func seedAPI(ids *identity.Service, cs *connect.Service) func(ctx context.Contex
 					"The seed names account %s; a call seeds only the caller's account (%s).", sf.Accounts[i].ID, accountID)
 			}
 		}
-		err := applySeed(ctx, &sf, ids, cs, map[string]bool{accountID: true})
+		err := Apply(ctx, &sf, ids, cs, map[string]bool{accountID: true})
 		if err != nil && !errors.Is(err, connectfed.ErrUnavailable) {
 			// A missing profile, an empty alias, an invalid name: the
 			// document's fault, told with where in it.

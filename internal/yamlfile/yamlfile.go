@@ -1,4 +1,7 @@
-package main
+// Package yamlfile reads the YAML (or JSON) files a person writes, the
+// config and seed files, reporting every problem at once in the file's own
+// words.
+package yamlfile
 
 import (
 	"errors"
@@ -12,18 +15,24 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// decodeFile reads a YAML file (or JSON, which YAML reads too) into v,
+// Decode reads a YAML file (or JSON, which YAML reads too) into v,
 // as far as it can.
 // The returned problems are every unknown field and every value of the
 // wrong type, each named by its path in the file and its line, in the
 // file's own words rather than Go's; the caller adds its own checks, so a
 // person fixes everything in one go. err is for a file that cannot be read
 // or parsed at all. An empty file decodes as an empty value.
-func decodeFile(what, path string, v any) (problems []string, err error) {
+func Decode(what, path string, v any) (problems []string, err error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
+	return DecodeBytes(what, path, raw, v)
+}
+
+// DecodeBytes is Decode of a document already read; name says where it
+// came from in messages.
+func DecodeBytes(what, path string, raw []byte, v any) (problems []string, err error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("%s %s: %v", what, path, strings.TrimPrefix(err.Error(), "yaml: "))
