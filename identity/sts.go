@@ -165,6 +165,10 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 	if in.ExternalID != "" {
 		keys["sts:ExternalId"] = []string{in.ExternalID}
 	}
+	if in.SourceIdentity == "" && caller.Session != nil && caller.Session.SourceIdentity != "" {
+		// A role chain carries the source identity into the request.
+		keys["sts:SourceIdentity"] = []string{caller.Session.SourceIdentity}
+	}
 	reqCtx := s.requestContext(ctx, caller, keys)
 	actions := []string{"sts:AssumeRole"}
 	if in.HasRequestTags() {

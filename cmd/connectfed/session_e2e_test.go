@@ -317,6 +317,15 @@ func TestAssumeRoleInputs(t *testing.T) {
 	if _, err := connect.NewFromConfig(sess2).ListInstances(ctx, &connect.ListInstancesInput{}); err != nil {
 		t.Errorf("chained session keeps team=blue and alice: %v", err)
 	}
+	// The inherited source identity is sts:SourceIdentity in the chained
+	// request.
+	onlyAlice := f.role(t, "OnlyAlice", "/", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"000000000000"},"Action":["sts:AssumeRole","sts:SetSourceIdentity","sts:TagSession"],"Condition":{"StringEquals":{"sts:SourceIdentity":"alice"}}}]}`)
+	if _, err := chain.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(onlyAlice), RoleSessionName: aws.String("s4")}); err != nil {
+		t.Errorf("chained request with the inherited source identity: %v", err)
+	}
+	if _, err := app.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(onlyAlice), RoleSessionName: aws.String("s4")}); apiCode(err) != "AccessDenied" {
+		t.Errorf("request without a source identity: %v", err)
+	}
 	_, err = chain.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(tagged), RoleSessionName: aws.String("s3"), Tags: []ststypes.Tag{{Key: aws.String("Team"), Value: aws.String("red")}}})
 	if apiCode(err) != "InvalidParameterValue" {
 		t.Errorf("overriding an inherited transitive tag: %v", err)
