@@ -17,7 +17,7 @@ import (
 func TestRecordKinds(t *testing.T) {
 	kinds := connectfed.Kinds()
 	for owner, ks := range map[string][]string{
-		"identity":   {"account", "rootkey", "iamuser", "iamrole", "accesskey", "userkey", "inlinepolicy", "stssession", "samlprovider", "oidcprovider"},
+		"identity":   {"account", "rootkey", "iamuser", "iamrole", "accesskey", "userkey", "inlinepolicy", "stssession", "samlprovider", "oidcprovider", "samlreplay"},
 		"connect":    {"instance", "instancealias", "secprofile", "routingprofile", "queue", "user", "username"},
 		"federation": {"revokedfamily", "refreshused", "signingkey", "websession", "signinused"},
 		"audit":      {"audit"},

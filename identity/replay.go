@@ -10,7 +10,7 @@ import (
 	"github.com/connectfed/connectfed"
 )
 
-const kindSAMLReplay = "samlreplay" // "<assertion id>": until when it was acceptable
+var kindSAMLReplay = connectfed.RegisterKind("samlreplay", "identity") // "<assertion id>": until when it was acceptable
 
 // ReplayCache records the SAML assertions the browser endpoint accepted, in
 // the store, so that every replica refuses a second use. It implements
