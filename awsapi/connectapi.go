@@ -2,7 +2,6 @@ package awsapi
 
 import (
 	"regexp"
-	"strings"
 
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/connect"
@@ -67,10 +66,7 @@ func (s *Server) authorize(c *call, resource string, conditions map[string][]str
 // instanceARN is the ARN a call on an instance is authorized on: the ARN
 // the caller gave, or the ARN of the id in the caller's account and region.
 func (s *Server) instanceARN(c *call, instanceID string) string {
-	if strings.HasPrefix(instanceID, "arn:") {
-		return instanceID
-	}
-	return "arn:aws:connect:" + c.scope.Region + ":" + c.scope.AccountID + ":instance/" + instanceID
+	return connect.InstanceARN(c.scope, instanceID)
 }
 
 func instanceConditions(c *call, instanceID string) map[string][]string {

@@ -97,6 +97,15 @@ func (s *Service) InstanceByAlias(ctx context.Context, sc Scope, alias string) (
 	return id, err
 }
 
+// InstanceARN is the ARN a call on an instance is authorized on: the ARN
+// the caller gave, or the ARN of the id in the scope's account and region.
+func InstanceARN(sc Scope, idOrARN string) string {
+	if strings.HasPrefix(idOrARN, "arn:") {
+		return idOrARN
+	}
+	return "arn:aws:connect:" + sc.Region + ":" + sc.AccountID + ":instance/" + idOrARN
+}
+
 // ResolveInstanceID accepts an instance id or an instance ARN of this scope
 // and returns the bare id. Anything else (another account's or region's
 // ARN, a malformed one) comes back unchanged: no instance has such an id,

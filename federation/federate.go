@@ -29,14 +29,8 @@ const FederateAction = "connect:GetFederationToken"
 // resource, instance/<id>/user/<caller's aws:userid>, in the ARN the caller
 // gave for the instance or in the scope's account and region.
 func Resource(sc connect.Scope, instanceID string, p *connectfed.Principal) string {
-	arn := instanceID
-	if !isARN(instanceID) {
-		arn = "arn:aws:connect:" + sc.Region + ":" + sc.AccountID + ":instance/" + instanceID
-	}
-	return arn + "/user/" + p.UserID
+	return connect.InstanceARN(sc, instanceID) + "/user/" + p.UserID
 }
-
-func isARN(s string) bool { return len(s) >= 4 && s[:4] == "arn:" }
 
 // Federate is the rule of GetFederationToken, for every path that signs an
 // agent in (the REST call, the SAML browser path, the CCP): an account's
