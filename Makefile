@@ -28,12 +28,13 @@ test-deps:
 	@GO=$(GO) scripts/test-deps
 
 # The JavaScript SDK tests' dependencies, pinned by e2e/js/package-lock.json,
-# and amazon-connect-streams for the CCP browser tests, pinned by
-# e2e/ccp/package-lock.json (nothing to do without npm: those tests then
+# and amazon-connect-streams for the CCP browser tests and the agent desktop
+# example, pinned by e2e/ccp/ and examples/agent-desktop/package-lock.json (nothing to do without npm: those tests then
 # skip, see test-deps).
 js-deps:
 	@if [ -f e2e/js/package-lock.json ] && scripts/test-deps has npm; then npm ci --prefix e2e/js --no-audit --no-fund --loglevel=error; fi
 	@if [ -f e2e/ccp/package-lock.json ] && scripts/test-deps has npm; then npm ci --prefix e2e/ccp --no-audit --no-fund --loglevel=error; fi
+	@if [ -f examples/agent-desktop/package-lock.json ] && scripts/test-deps has npm; then npm ci --prefix examples/agent-desktop --no-audit --no-fund --loglevel=error; fi
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzVerify -fuzztime=$(FUZZTIME) ./sigv4/

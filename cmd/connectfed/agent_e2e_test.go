@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -240,5 +242,33 @@ func TestContactLifecycleAPI(t *testing.T) {
 	must(t, err)
 	if chat.ParticipantToken == nil || chat.ContactId == nil {
 		t.Errorf("chat: %+v", chat)
+	}
+
+	// connectfed call: a simulated call from the command line, and the
+	// caller hanging up.
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	var out, errb bytes.Buffer
+	if err := run(ctx, []string{"call", "--endpoint-url", f.srv.url, "--instance-id", f.instanceID, "--from", "+15550102", "--attribute", "reason=refund"}, &out, &errb); err != nil {
+		t.Fatalf("connectfed call: %v %s", err, errb.String())
+	}
+	var called struct{ ContactId string }
+	must(t, json.Unmarshal(out.Bytes(), &called))
+	dc, err = cc.DescribeContact(ctx, &connect.DescribeContactInput{InstanceId: inst, ContactId: aws.String(called.ContactId)})
+	must(t, err)
+	if dc.Contact.Channel != ctypes.ChannelVoice || dc.Contact.InitiationMethod != ctypes.ContactInitiationMethodInbound || dc.Contact.Attributes["reason"] != "refund" {
+		t.Errorf("called: %+v", dc.Contact)
+	}
+	if err := run(ctx, []string{"call", "hangup", "--endpoint-url", f.srv.url, "--instance-id", f.instanceID, "--contact-id", called.ContactId}, &out, &errb); err != nil {
+		t.Fatalf("connectfed call hangup: %v", err)
+	}
+	dc, err = cc.DescribeContact(ctx, &connect.DescribeContactInput{InstanceId: inst, ContactId: aws.String(called.ContactId)})
+	must(t, err)
+	if dc.Contact.DisconnectReason == nil || *dc.Contact.DisconnectReason != "CUSTOMER_DISCONNECT" {
+		t.Errorf("hung up: %+v", dc.Contact.DisconnectReason)
+	}
+	if err := run(ctx, []string{"call", "--endpoint-url", f.srv.url, "--instance-id", f.instanceID, "--from", "555"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "InvalidParameterException") {
+		t.Errorf("bad number: %v", err)
 	}
 }

@@ -3,19 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"os"
 	"strings"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // runCall is `connectfed call`: a simulated inbound voice call
@@ -32,8 +24,7 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	endpoint := fs.String("endpoint-url", firstEnv("http://127.0.0.1:4577", "AWS_ENDPOINT_URL_CONNECT", "AWS_ENDPOINT_URL"), "connectfed's URL (env AWS_ENDPOINT_URL)")
-	region := fs.String("region", firstEnv("us-east-1", "AWS_REGION", "AWS_DEFAULT_REGION"), "region (env AWS_REGION)")
+	client := newAdminClient(fs)
 	instance := fs.String("instance-id", "", "instance id (required)")
 	from := fs.String("from", "+15550100", "the caller's number, E.164")
 	queue := fs.String("queue-id", "", "queue to wait in (default BasicQueue)")
@@ -49,7 +40,7 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	})
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage:\n  connectfed call --instance-id ID [--from +15550100] [--queue-id Q | --user-id U] [--attribute k=v ...]\n  connectfed call hangup --instance-id ID --contact-id C\n\nCredentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (default test/test).\n\n")
+		fmt.Fprintf(stderr, "Usage:\n  connectfed call --instance-id ID [--from +15550100] [--queue-id Q | --user-id U] [--attribute k=v ...]\n  connectfed call hangup --instance-id ID --contact-id C\n\nSigned with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (default test/test).\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -74,37 +65,12 @@ func runCall(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			"DisconnectReason": map[string]string{"Code": "CUSTOMER_DISCONNECT"}}
 	}
 	b, _ := json.Marshal(body)
-	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimRight(*endpoint, "/")+path, bytes.NewReader(b))
+	out, err := client().call(ctx, path, b)
 	if err != nil {
 		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	creds := aws.Credentials{AccessKeyID: firstEnv("test", "AWS_ACCESS_KEY_ID"), SecretAccessKey: firstEnv("test", "AWS_SECRET_ACCESS_KEY"),
-		SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
-	sum := sha256.Sum256(b)
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "connect", *region, time.Now()); err != nil {
-		return err
-	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s %s", resp.Status, resp.Header.Get("X-Amzn-ErrorType"), strings.TrimSpace(string(out)))
 	}
 	if len(bytes.TrimSpace(out)) > 0 {
 		fmt.Fprintln(stdout, strings.TrimSpace(string(out)))
 	}
 	return nil
-}
-
-func firstEnv(def string, names ...string) string {
-	for _, n := range names {
-		if v := os.Getenv(n); v != "" {
-			return v
-		}
-	}
-	return def
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +21,8 @@ import (
 	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/connectfed/connectfed/internal/testenv"
 )
 
 // The versions of amazon-connect-streams the CCP is proven against,
@@ -34,11 +38,7 @@ func streamsBundle(t *testing.T, pkg string) string {
 	t.Helper()
 	p := filepath.Join("..", "..", "e2e", "ccp", "node_modules", pkg, "release", "connect-streams.js")
 	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("amazon-connect-streams is not installed (%v): CI must run `npm ci --prefix e2e/ccp` (make js-deps)", err)
-		}
-		requireTool(t, "npm")
-		t.Skipf("amazon-connect-streams not installed: run `npm ci --prefix e2e/ccp` (or make js-deps) to run the CCP browser tests")
+		testenv.Missing(t, "amazon-connect-streams is not installed: run `npm ci --prefix e2e/ccp` (make js-deps) for the CCP browser tests")
 	}
 	return p
 }
@@ -374,4 +374,74 @@ func TestCCPNotApprovedOrigin(t *testing.T) {
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self'") || strings.Contains(csp, host) {
 		t.Errorf("CSP: %s", csp)
 	}
+}
+
+// TestAgentDesktopExample runs examples/agent-desktop as its README says
+// (connectfed with examples/seed.yaml, then `npm start`) and takes a
+// simulated call in it.
+func TestAgentDesktopExample(t *testing.T) {
+	requireTool(t, "chromium")
+	node := requireTool(t, "node")
+	dir := filepath.Join("..", "..", "examples", "agent-desktop")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "amazon-connect-streams")); err != nil {
+		testenv.Missing(t, "the agent desktop example's npm dependencies are not installed: run `npm ci --prefix examples/agent-desktop` (make js-deps)")
+	}
+	srv := startServer(t, "", "--seed", filepath.Join("..", "..", "examples", "seed.yaml"))
+	cmd := exec.Command(node, "server.mjs")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CONNECTFED_URL="+srv.url, "PORT=0")
+	stdout, err := cmd.StdoutPipe()
+	must(t, err)
+	cmd.Stderr = os.Stderr
+	must(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "agent desktop on "); ok {
+				line <- strings.Fields(u)[0]
+			}
+		}
+	}()
+	var desk string
+	select {
+	case desk = <-line:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the example did not start")
+	}
+
+	ctx := browser(t)
+	consoleTo(t, ctx)
+	logOf := func() []string {
+		var out []string
+		chromedp.Run(ctx, chromedp.Evaluate(`window.desktopLog || []`, &out))
+		return out
+	}
+	wait := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for !slices.ContainsFunc(logOf(), func(s string) bool { return strings.HasPrefix(s, want) }) {
+			if time.Now().After(deadline) {
+				t.Fatalf("waited for %q; desktop log: %q", want, logOf())
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	must(t, chromedp.Run(ctx, chromedp.Navigate(desk)))
+	wait("initialized")
+	wait("agent Alice Agent")
+	must(t, chromedp.Run(ctx, chromedp.Click("#available", chromedp.ByQuery)))
+	wait("state Available")
+	var out, errb strings.Builder
+	if err := run(context.Background(), []string{"call", "--endpoint-url", srv.url, "--instance-id", "11111111-2222-4333-8444-555555555555", "--attribute", "reason=billing"}, &out, &errb); err != nil {
+		t.Fatalf("connectfed call: %v %s", err, errb.String())
+	}
+	wait("contact voice reason=billing")
+	must(t, chromedp.Run(ctx, chromedp.Click("#accept", chromedp.ByQuery)))
+	wait("connected")
+	must(t, chromedp.Run(ctx, chromedp.Click("#hangup", chromedp.ByQuery)))
+	wait("after contact work")
+	must(t, chromedp.Run(ctx, chromedp.Click("#clear", chromedp.ByQuery)))
+	wait("closed")
 }

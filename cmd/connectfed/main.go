@@ -59,6 +59,7 @@ Usage:
   connectfed healthcheck     exit 0 when the local server is ready (for a container's HEALTHCHECK)
   connectfed reset           wipe the caller's account on a running server (signed with $AWS_ACCESS_KEY_ID, default test/test)
   connectfed seed FILE       create what a --seed file declares on a running server, where missing
+  connectfed call [flags]    simulate an inbound voice call to an instance (call hangup: the caller hangs up)
   connectfed version         print the version
 
 Run 'connectfed serve -h' for the serve flags.`
@@ -69,9 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("no command given")
 	}
 	switch args[0] {
-	case "audit", "healthcheck", "reset", "seed":
+	case "audit", "healthcheck", "reset", "seed", "call":
 		cmd := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-			"audit": runAudit, "healthcheck": runHealthcheck, "reset": runReset, "seed": runSeed}[args[0]]
+			"audit": runAudit, "healthcheck": runHealthcheck, "reset": runReset, "seed": runSeed, "call": runCall}[args[0]]
 		if err := cmd(ctx, args[1:], stdout, stderr); !errors.Is(err, flag.ErrHelp) {
 			return err
 		}

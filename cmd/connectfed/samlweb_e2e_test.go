@@ -43,7 +43,8 @@ func TestSAMLBrowserSignIn(t *testing.T) {
 	relay := f.srv.url + "/connect/federate/" + f.instanceID + "?destination=%2Fccp-v2"
 	resp := f.idp.Response(t, claims("alice"))
 	r, body := postSAML(t, f.srv.url, url.Values{"SAMLResponse": {resp}, "RelayState": {relay}})
-	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/connect/"+f.instanceID+"/agent" {
+	// destination=/ccp-v2 lands on the instance's CCP, as on AWS.
+	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/connect/"+f.instanceID+"/ccp-v2" {
 		t.Fatalf("POST /saml: %d %s\n%s", r.StatusCode, r.Header.Get("Location"), body)
 	}
 	cookie := sessionCookie(r)
