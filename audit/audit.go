@@ -61,6 +61,10 @@ type Recorder struct {
 	Store      connectfed.Store
 	Log        *slog.Logger
 	FlushEvery time.Duration
+	// Retention is how long records are kept: a chunk is deleted by the
+	// store's garbage collection once its newest record is older. 0 keeps
+	// them forever.
+	Retention time.Duration
 
 	mu      sync.Mutex
 	pending []pendingRecord
@@ -151,7 +155,14 @@ func (r *Recorder) Flush(ctx context.Context) error {
 				b = append(b, p.json...)
 			}
 			b = append(b, ']')
-			if err := tx.Create(kind, chunkKey(&chunk[0].rec), b); err != nil {
+			key := chunkKey(&chunk[0].rec)
+			var err error
+			if r.Retention > 0 {
+				err = connectfed.CreateExpiring(tx, kind, key, b, chunk[len(chunk)-1].rec.Time.Add(r.Retention))
+			} else {
+				err = tx.Create(kind, key, b)
+			}
+			if err != nil {
 				return err
 			}
 		}

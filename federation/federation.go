@@ -291,10 +291,10 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, *I
 	err = s.Store.Update(ctx, func(tx connectfed.Tx) error {
 		reused = false
 		key := c.FamilyID() + "/" + itoa(c.Generation)
-		err := tx.Create(kindRefreshUsed, key, []byte(`{"expires":"`+c.Expires.Format(time.RFC3339)+`"}`))
+		err := connectfed.CreateExpiring(tx, kindRefreshUsed, key, []byte(`{"expires":"`+c.Expires.Format(time.RFC3339)+`"}`), c.Expires)
 		if errors.Is(err, connectfed.ErrExists) {
 			reused = true
-			return revokeFamily(tx, c, "refresh token reuse", now)
+			return s.revokeFamily(tx, c, "refresh token reuse", now)
 		}
 		return err
 	})
@@ -305,6 +305,13 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Tokens, *I
 		return nil, id, ErrReused
 	}
 	return s.issue(c.Family, c.Generation+1, id.User, c.Expires), id, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func itoa(n uint32) string {
@@ -321,8 +328,17 @@ func itoa(n uint32) string {
 	return string(b[i:])
 }
 
-func revokeFamily(tx connectfed.Tx, c *Claims, reason string, now time.Time) error {
-	err := connectfed.CreateJSON(tx, kindRevokedFamily, c.FamilyID(), revokedRecord{Reason: reason, At: now, Expires: c.Expires})
+// revokeFamily records a family's revocation until no token of the family
+// can still be valid: a refresh token's expiry is its family's; an access
+// token only bounds its family by the refresh lifetime (the signing key
+// that signed any of its tokens is dropped by then too).
+func (s *Service) revokeFamily(tx connectfed.Tx, c *Claims, reason string, now time.Time) error {
+	until := c.Expires
+	if c.Kind != KindRefresh {
+		_, refreshTTL := s.ttls()
+		until = maxTime(until, now.Add(refreshTTL))
+	}
+	err := connectfed.CreateJSONExpiring(tx, kindRevokedFamily, c.FamilyID(), revokedRecord{Reason: reason, At: now, Expires: c.Expires}, until)
 	if errors.Is(err, connectfed.ErrExists) {
 		return nil
 	}
@@ -338,5 +354,5 @@ func (s *Service) Inspect(ctx context.Context, tok string) (*Claims, error) {
 // RevokeFamily revokes every token of a token's family.
 func (s *Service) RevokeFamily(ctx context.Context, c *Claims, reason string) error {
 	now := s.now()
-	return s.Store.Update(ctx, func(tx connectfed.Tx) error { return revokeFamily(tx, c, reason, now) })
+	return s.Store.Update(ctx, func(tx connectfed.Tx) error { return s.revokeFamily(tx, c, reason, now) })
 }

@@ -72,13 +72,13 @@ func (s *Service) SignIn(ctx context.Context, accessToken, instanceID string) (s
 	}
 	err = s.Store.Update(ctx, func(tx connectfed.Tx) error {
 		used := []byte(`{"expires":"` + c.Expires.Format(time.RFC3339) + `"}`)
-		if err := tx.Create(kindSignInUsed, hashHex(accessToken), used); err != nil {
+		if err := connectfed.CreateExpiring(tx, kindSignInUsed, hashHex(accessToken), used, c.Expires); err != nil {
 			if errors.Is(err, connectfed.ErrExists) {
 				return ErrSignInUsed
 			}
 			return err
 		}
-		return connectfed.CreateJSON(tx, kindWebSession, hashHex(sid), ws)
+		return connectfed.CreateJSONExpiring(tx, kindWebSession, hashHex(sid), ws, ws.Expires)
 	})
 	if err != nil {
 		return "", nil, nil, err

@@ -245,7 +245,9 @@ func (s *Service) IssueSession(ctx context.Context, role *Role, plan *SessionPla
 		SealedSecret: s.Sealer.Seal(secret, "session/"+akid), SealedToken: s.Sealer.Seal(token, "sessiontoken/"+akid),
 		Policy: plan.Spec.Policy, Tags: plan.Tags, TransitiveTagKeys: plan.TransitiveTagKeys, SourceIdentity: plan.SourceIdentity,
 	}
-	err := s.Store.Update(ctx, func(tx connectfed.Tx) error { return connectfed.CreateJSON(tx, kindSession, akid, sess) }) // a new key: nothing cached goes stale
+	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
+		return connectfed.CreateJSONExpiring(tx, kindSession, akid, sess, sess.Expires)
+	}) // a new key: nothing cached goes stale
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,7 @@ func Run(t *testing.T, newStore func(t *testing.T) connectfed.Store) {
 		{"TimeValuesVerbatim", testTimeValuesVerbatim},
 		{"Keys", testKeys},
 		{"KeysNonUTF8", testKeysNonUTF8},
+		{"Expiry", testExpiry},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1327,4 +1328,76 @@ func testKeysNonUTF8(t *testing.T, s connectfed.Store) {
 		t.Fatalf(`DeletePrefix(bin, "\xff") = %d, want 2`, n)
 	}
 	wantList(t, s, "bin", "", "", 0, without(keys, "x\xff", "\xff"))
+}
+
+// testExpiry: entries created with an expiry are deleted by
+// GarbageCollect once it has passed, with their index entries, in as many
+// transactions as it takes; others stay; a rolled-back create leaves no
+// index entry.
+func testExpiry(t *testing.T, s connectfed.Store) {
+	ctx := context.Background()
+	now := time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC)
+	past, future := now.Add(-time.Second), now.Add(time.Hour)
+	update(t, s, func(tx connectfed.Tx) error {
+		for _, e := range []struct {
+			kind, key string
+			at        time.Time
+		}{
+			{"doc", "a", past}, {"doc", "b", future}, {"other", "d", past}, {"doc", "e", past},
+			{"doc", "f/with/slashes", now}, {"doc", "g", time.Unix(0, 0)},
+		} {
+			if err := connectfed.CreateExpiring(tx, e.kind, e.key, []byte(e.key), e.at); err != nil {
+				return err
+			}
+		}
+		if err := tx.Create("doc", "c", []byte("c")); err != nil {
+			return err
+		}
+		return tx.Delete("doc", "e") // its owner deleted it first
+	})
+	wantIs(t, "rolled-back CreateExpiring", s.Update(ctx, func(tx connectfed.Tx) error {
+		if err := connectfed.CreateExpiring(tx, "doc", "h", []byte("h"), past); err != nil {
+			return err
+		}
+		return errSentinel
+	}), errSentinel)
+	if n := len(allKeys(t, s, connectfed.KindExpiry)); n != 6 {
+		t.Errorf("expiry index has %d entries, want 6", n)
+	}
+	n, err := connectfed.GarbageCollect(ctx, s, now)
+	if err != nil || n != 4 {
+		t.Fatalf("GarbageCollect = %d, %v; want 4 (a, d, f, g), nil", n, err)
+	}
+	wantSnapshot(t, s, "doc", map[string]string{"b": "b", "c": "c"}, "after GarbageCollect")
+	wantSnapshot(t, s, "other", map[string]string{}, "after GarbageCollect")
+	if keys := allKeys(t, s, connectfed.KindExpiry); len(keys) != 1 || !strings.HasSuffix(keys[0], "/doc/b") {
+		t.Errorf("expiry index after GarbageCollect: %q, want b's entry only", keys)
+	}
+	if n, err := connectfed.GarbageCollect(ctx, s, now); n != 0 || err != nil {
+		t.Errorf("second GarbageCollect = %d, %v; want 0, nil", n, err)
+	}
+
+	// More than one transaction's worth.
+	const many = 700
+	update(t, s, func(tx connectfed.Tx) error {
+		for i := 0; i < many; i++ {
+			if err := connectfed.CreateExpiring(tx, "bulk", fmt.Sprintf("k%04d", i), []byte("v"), past.Add(-time.Duration(i)*time.Millisecond)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if n, err := connectfed.GarbageCollect(ctx, s, now); n != many || err != nil {
+		t.Errorf("GarbageCollect of %d = %d, %v", many, n, err)
+	}
+	if keys := allKeys(t, s, "bulk"); len(keys) != 0 {
+		t.Errorf("%d bulk entries left", len(keys))
+	}
+	if n, err := connectfed.GarbageCollect(ctx, s, future); n != 1 || err != nil {
+		t.Errorf("GarbageCollect after b's expiry = %d, %v; want 1", n, err)
+	}
+	wantSnapshot(t, s, "doc", map[string]string{"c": "c"}, "after b's expiry")
+	if keys := allKeys(t, s, connectfed.KindExpiry); len(keys) != 0 {
+		t.Errorf("expiry index not empty: %q", keys)
+	}
 }

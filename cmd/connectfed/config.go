@@ -160,8 +160,8 @@ func parseTTL(s string) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a duration like 12h or 30m", s)
 	}
-	if d < time.Minute || d > 30*24*time.Hour {
-		return 0, fmt.Errorf("%q must be between 1m and 720h", s)
+	if d < time.Second || d > 30*24*time.Hour {
+		return 0, fmt.Errorf("%q must be between 1s and 720h", s)
 	}
 	return d, nil
 }

@@ -55,7 +55,7 @@ func TestConfigReportsEveryProblem(t *testing.T) {
         secretAccessKey: short
   - id: "000000000000"
 tokens:
-  accessTokenTTL: 10s
+  accessTokenTTL: 500ms
   refreshTokenTTL: banana
 `), 0o600)
 	_, err := LoadConfig(cfg)
@@ -64,7 +64,7 @@ tokens:
 	}
 	for _, want := range []string{"7 problem(s)", `accounts[0].id "12345": must be 12 digits`, `accounts[0].rootKeys[0].accessKeyId "lower-case"`,
 		"accounts[0].rootKeys[0].secretAccessKey: must be at least 16 characters", `accounts[1].id "000000000000": is the development account`,
-		"accounts[1].rootKeys: at least one root key is required", `tokens.accessTokenTTL: "10s" must be between 1m and 720h`, `tokens.refreshTokenTTL: "banana" is not a duration`} {
+		"accounts[1].rootKeys: at least one root key is required", `tokens.accessTokenTTL: "500ms" must be between 1s and 720h`, `tokens.refreshTokenTTL: "banana" is not a duration`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

@@ -179,6 +179,8 @@ type Main struct {
 	MaxConcurrent   string
 	MaxPerAccount   string
 	BodyTimeout     string
+	AuditRetention  string
+	GCInterval      string
 	Throttle        string
 	Seed            string
 	Pprof           string
@@ -196,6 +198,8 @@ type Main struct {
 	maxInFlight    int
 	maxPerAccount  int
 	bodyTimeout    time.Duration
+	auditRetention time.Duration
+	gcInterval     time.Duration
 	trustedProxies []netip.Prefix
 	ringTimeout    time.Duration
 
@@ -254,6 +258,8 @@ func (m *Main) flagDefs() []flagDef {
 		{"max-concurrent-per-account", "128", "concurrent AWS API requests of one account (from its key being known to the answer, latency faults included); more get ThrottlingException (429); also the size of the pool browser pages and token endpoints share", &m.MaxPerAccount},
 		{"body-timeout", "5s", "time a client has to send a request body once its headers are in; slower ones get 408", &m.BodyTimeout},
 		{"development-keys", "auto", "the development account 000000000000 and its published keys test/test: auto (on, and refused beyond loopback), on (also beyond loopback: only for a container whose published port only the host's loopback reaches) or off (as defaultAccount: false)", &m.DevelopmentKeys},
+		{"audit-retention", "2160h", "how long audit records are kept (a Go duration; default 90 days, as CloudTrail's event history); 0 keeps them forever", &m.AuditRetention},
+		{"gc-interval", "1m", "how often expired entries (used and revoked tokens, browser sessions, STS sessions, audit records past retention) are deleted", &m.GCInterval},
 		{"refresh-token-ttl", "", "federation refresh token lifetime (default 12h, or tokens.refreshTokenTTL in --config)", &m.RefreshTokenTTL},
 		{"ring-timeout", "20s", "how long a contact rings an agent before it is missed (CCP and contact routing)", &m.RingTimeout},
 	}
@@ -316,6 +322,14 @@ func (m *Main) ParseFlags(args []string) error {
 		return fmt.Errorf("--ring-timeout %q: want a duration from 1s to 1h", m.RingTimeout)
 	}
 	m.ringTimeout = rt
+	if d, err = time.ParseDuration(m.AuditRetention); err != nil || d < 0 {
+		return fmt.Errorf("--audit-retention %q: want a duration such as 2160h, or 0 to keep records forever", m.AuditRetention)
+	}
+	m.auditRetention = d
+	if d, err = time.ParseDuration(m.GCInterval); err != nil || d <= 0 {
+		return fmt.Errorf("--gc-interval %q: want a positive duration such as 1m", m.GCInterval)
+	}
+	m.gcInterval = d
 	if m.ExplainDenials != "true" && m.ExplainDenials != "false" {
 		return fmt.Errorf("--explain-denials %q: want true or false", m.ExplainDenials)
 	}
@@ -687,7 +701,7 @@ func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Se
 	fed := &federation.Service{Store: store, Connect: connectSvc, Authorizer: ids, Keys: keys, Now: m.Now,
 		AccessTTL: cfg.accessTTL, RefreshTTL: cfg.refreshTTL, PublicURL: m.PublicURL}
 	met := metrics.NewServer()
-	m.audit = &audit.Recorder{Store: store, Log: m.log}
+	m.audit = &audit.Recorder{Store: store, Log: m.log, Retention: m.auditRetention}
 	m.audit.Start()
 	hub := &ccp.Hub{}
 	agents := &agent.Service{Store: store, Now: m.Now, RingTimeout: m.ringTimeout, Changed: hub.Notify}
@@ -869,6 +883,8 @@ func (m *Main) maintain(ctx context.Context) {
 	defer close(m.bgDone)
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
+	gc := time.NewTicker(m.gcInterval)
+	defer gc.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -877,7 +893,23 @@ func (m *Main) maintain(ctx context.Context) {
 			if err := m.keys.Maintain(ctx); err != nil && ctx.Err() == nil {
 				m.log.Warn("token key maintenance failed", "err", err)
 			}
+		case <-gc.C:
+			m.collectGarbage(ctx)
 		}
+	}
+}
+
+// collectGarbage deletes the entries whose expiry has passed (the store's
+// expiry index).
+func (m *Main) collectGarbage(ctx context.Context) {
+	start := time.Now()
+	n, err := connectfed.GarbageCollect(ctx, m.store, m.Now())
+	if err != nil && ctx.Err() == nil {
+		m.log.Warn("garbage collection failed", "deleted", n, "err", err)
+		return
+	}
+	if n > 0 {
+		m.log.Info("expired entries deleted", "deleted", n, "took_ms", time.Since(start).Milliseconds())
 	}
 }
 
