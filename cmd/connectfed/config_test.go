@@ -115,7 +115,7 @@ accounts:
     rootkeys: []
     name: [a]
 tokens:
-  accessTokenTTL: 10s
+  accessTokenTTL: 500ms
 throttle:
   rates:
     X: {rate: fast, burst: 1}
@@ -131,7 +131,7 @@ defaultAccount: maybe
 		"accounts[0].name (line 5): want a string, not a list",
 		`throttle.rates.X.rate (line 10): want a number, not "fast"`,
 		`defaultAccount (line 11): want true or false, not "maybe"`,
-		`accounts[0].id "12345": must be 12 digits`, `tokens.accessTokenTTL: "10s" must be between 1m and 720h`} {
+		`accounts[0].id "12345": must be 12 digits`, `tokens.accessTokenTTL: "500ms" must be between 1s and 720h`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
