@@ -22,7 +22,7 @@ import (
 // uses fresh random or per-generation keys.
 
 // KindExpiry is the kind of the expiry index.
-const KindExpiry = "expiry"
+var KindExpiry = RegisterKind("expiry", "connectfed")
 
 // gcBatch is how many expired entries one GarbageCollect transaction
 // deletes.
