@@ -1,20 +1,22 @@
 // Package memory is a connectfed.Store that keeps everything in process
 // memory. It passes storetest like the SQLite and PostgreSQL backends, so it
 // serves where a database is not wanted: unit tests of the domain packages,
-// the embeddable test server, and `--store memory`. Nothing survives the
-// process: Update's durability promise holds only for the process lifetime.
+// the embeddable test server (connectfedtest), and `--store memory`.
+// Nothing survives the process: Update's durability promise holds only for
+// the process lifetime.
 //
-// Every committed state is an immutable map; a View reads the map current
-// when it started (a snapshot), and Updates run one at a time under a mutex
-// on a private overlay that replaces the map on commit (serializable).
-// A commit copies the map, so writes cost O(entries): meant for test-sized
-// data, not for a large production database.
+// The committed state is a persistent ordered tree (tree.go). A View reads
+// the root that was committed when it began (a snapshot, never blocked);
+// Updates run one at a time under a mutex on their own copy-on-write root
+// and commit by storing it (serializable). Get, Put, Create and Delete cost
+// O(log n), List O(log n + entries listed).
 package memory
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -23,11 +25,6 @@ import (
 	"github.com/connectfed/connectfed"
 )
 
-type rkey struct{ kind, key string }
-
-// entry is immutable once committed; its address is its version.
-type entry struct{ v []byte }
-
 // Store is an in-memory connectfed.Store. The zero value is not usable; call
 // New.
 type Store struct {
@@ -35,8 +32,10 @@ type Store struct {
 	// named way, to prove storetest catches that class of bug
 	// (mutants_test.go). It is never set outside those tests.
 	bug    string
-	mu     sync.Mutex                      // serializes Updates
-	cur    atomic.Pointer[map[rkey]*entry] // committed state, never modified in place
+	seed   maphash.Seed
+	mu     sync.Mutex           // serializes Updates
+	cur    atomic.Pointer[node] // the committed root (nil: empty)
+	vers   atomic.Uint64        // the last write's version
 	closed atomic.Bool
 }
 
@@ -44,13 +43,10 @@ var _ connectfed.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	s := &Store{}
-	empty := map[rkey]*entry{}
-	s.cur.Store(&empty)
-	return s
+	return &Store{seed: maphash.MakeSeed()}
 }
 
-// errClosed is returned by View and Update after Close.
+// errClosed is returned by View, Update and Health after Close.
 var errClosed = fmt.Errorf("memory: store is closed: %w", connectfed.ErrUnavailable)
 
 // Close makes every later call fail with ErrUnavailable.
@@ -82,11 +78,8 @@ func (s *Store) View(ctx context.Context, fn func(connectfed.Tx) error) error {
 	if err := s.check(ctx); err != nil {
 		return err
 	}
-	tx := &tx{s: s, base: *s.cur.Load(), readOnly: s.bug != "view-writes"}
-	if s.bug == "view-live" {
-		tx.live = true
-	}
-	return fn(tx)
+	root := s.cur.Load()
+	return fn(&tx{s: s, root: root, base: root, viewWrites: s.bug == "view-writes", live: s.bug == "view-live"})
 }
 
 // Update implements connectfed.Store.
@@ -100,66 +93,64 @@ func (s *Store) Update(ctx context.Context, fn func(connectfed.Tx) error) error 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tx := &tx{s: s, base: *s.cur.Load(), writes: map[rkey]*entry{}}
-	err := fn(tx)
+	root := s.cur.Load()
+	t := &tx{s: s, root: root, base: root, update: true}
+	err := fn(t)
 	if err != nil && s.bug != "no-rollback" {
 		return err
 	}
 	if cerr := ctx.Err(); cerr != nil && s.bug != "ignore-ctx" {
 		return cerr
 	}
-	s.commit(tx.writes)
+	s.cur.Store(t.root)
 	return err
 }
 
-func (s *Store) commit(writes map[rkey]*entry) {
-	if len(writes) == 0 {
-		return
+// op is one write, recorded for the optimistic bugs that replay them.
+type op struct {
+	k   rkey
+	v   []byte
+	del bool
+}
+
+func (s *Store) apply(root *node, o op) *node {
+	if o.del {
+		return remove(root, o.k)
 	}
-	old := *s.cur.Load()
-	next := make(map[rkey]*entry, len(old)+len(writes))
-	for k, e := range old {
-		next[k] = e
-	}
-	for k, e := range writes {
-		if e == nil {
-			delete(next, k)
-		} else {
-			next[k] = e
-		}
-	}
-	s.cur.Store(&next)
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	h.WriteString(o.k.kind)
+	h.WriteByte(0)
+	h.WriteString(o.k.key)
+	return insert(root, o.k, o.v, h.Sum64(), s.vers.Add(1))
 }
 
 type tx struct {
-	s        *Store
-	base     map[rkey]*entry
-	writes   map[rkey]*entry // nil entry: deleted
-	readOnly bool
-	live     bool
-	poisoned bool
+	s          *Store
+	root       *node // what the transaction reads, and an Update writes
+	base       *node // the snapshot it began on
+	update     bool
+	viewWrites bool // the view-writes bug: a View's writes commit at once
+	live       bool // the view-live bug: reads see the latest commit
+	poisoned   bool
+	ops        []op // recorded only under a bug
+}
+
+func (t *tx) read() *node {
+	if t.live {
+		return t.s.cur.Load()
+	}
+	return t.root
 }
 
 func (t *tx) key(kind, key string) rkey {
-	if t.s.bug == "kind-concat" {
+	switch t.s.bug {
+	case "kind-concat":
 		return rkey{"", kind + key}
-	}
-	if t.s.bug == "trim-key" {
+	case "trim-key":
 		key = strings.TrimSpace(key)
 	}
 	return rkey{kind, key}
-}
-
-func (t *tx) lookup(k rkey) (*entry, bool) {
-	if e, ok := t.writes[k]; ok {
-		return e, e != nil
-	}
-	base := t.base
-	if t.live {
-		base = *t.s.cur.Load()
-	}
-	e, ok := base[k]
-	return e, ok
 }
 
 func (t *tx) clone(v []byte) []byte {
@@ -181,120 +172,123 @@ var (
 	errPoisoned = errors.New("memory: transaction aborted")
 )
 
-func (t *tx) write(k rkey, e *entry) error {
-	if t.readOnly {
+// writable reports why the transaction may not write, if it may not.
+func (t *tx) writable() error {
+	if !t.update && !t.viewWrites {
 		return errReadOnly
 	}
 	if t.poisoned {
 		return errPoisoned
 	}
-	if t.writes == nil { // a View with writes allowed (the view-writes bug)
-		t.writes = map[rkey]*entry{}
-		t.s.mu.Lock()
-		defer t.s.mu.Unlock()
-		defer func() { t.s.commit(t.writes); t.writes = nil }()
-	}
-	t.writes[k] = e
 	return nil
+}
+
+func (t *tx) write(o op) {
+	if t.viewWrites {
+		t.s.mu.Lock()
+		t.s.cur.Store(t.s.apply(t.s.cur.Load(), o))
+		t.s.mu.Unlock()
+		return
+	}
+	t.root = t.s.apply(t.root, o)
+	if t.s.bug != "" {
+		t.ops = append(t.ops, o)
+	}
 }
 
 func (t *tx) Get(kind, key string) ([]byte, error) {
 	if t.poisoned {
 		return nil, errPoisoned
 	}
-	e, ok := t.lookup(t.key(kind, key))
-	if !ok {
+	n := get(t.read(), t.key(kind, key))
+	if n == nil {
 		return nil, t.fail(connectfed.ErrNotFound)
 	}
-	return t.clone(e.v), nil
+	return t.clone(n.v), nil
 }
 
 func (t *tx) Create(kind, key string, value []byte) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
 	k := t.key(kind, key)
-	if _, ok := t.lookup(k); ok && !t.readOnly {
+	if get(t.read(), k) != nil {
 		return t.fail(connectfed.ErrExists)
 	}
-	return t.write(k, &entry{v: t.clone(value)})
+	t.write(op{k: k, v: t.clone(value)})
+	return nil
 }
 
 func (t *tx) Put(kind, key string, value []byte) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
 	k := t.key(kind, key)
-	if _, ok := t.lookup(k); !ok && !t.readOnly {
+	if get(t.read(), k) == nil {
 		return t.fail(connectfed.ErrNotFound)
 	}
-	return t.write(k, &entry{v: t.clone(value)})
+	t.write(op{k: k, v: t.clone(value)})
+	return nil
 }
 
 func (t *tx) Delete(kind, key string) error {
+	if err := t.writable(); err != nil {
+		return err
+	}
 	k := t.key(kind, key)
-	if _, ok := t.lookup(k); !ok && !t.readOnly {
+	if get(t.read(), k) == nil {
 		return t.fail(connectfed.ErrNotFound)
 	}
-	return t.write(k, nil)
-}
-
-// visible returns the keys of kind visible to the transaction, sorted.
-func (t *tx) visible(kind string) []rkey {
-	base := t.base
-	if t.live {
-		base = *t.s.cur.Load()
-	}
-	concat := t.s.bug == "kind-concat"
-	var out []rkey
-	for k := range base {
-		if concat || k.kind == kind {
-			if _, ok := t.lookup(k); ok {
-				out = append(out, k)
-			}
-		}
-	}
-	for k, e := range t.writes {
-		if _, inBase := base[k]; e != nil && !inBase && (concat || k.kind == kind) {
-			out = append(out, k)
-		}
-	}
-	slices.SortFunc(out, func(a, b rkey) int {
-		if t.s.bug == "case-fold-order" {
-			return strings.Compare(strings.ToLower(a.key), strings.ToLower(b.key))
-		}
-		return strings.Compare(a.key, b.key)
-	})
-	return out
-}
-
-func (t *tx) hasPrefix(key, prefix string) bool {
-	if t.s.bug == "like" {
-		return likePrefix(key, prefix)
-	}
-	return strings.HasPrefix(key, prefix)
+	t.write(op{k: k, del: true})
+	return nil
 }
 
 func (t *tx) List(kind, prefix, after string, limit int) ([]connectfed.Entry, error) {
 	if t.poisoned {
 		return nil, errPoisoned
 	}
+	bug := t.s.bug
+	if limit <= 0 && bug == "limit-zero-none" {
+		return nil, nil
+	}
+	base := t.key(kind, "") // every key of the kind starts with base.key
+	like, fold := bug == "like", bug == "case-fold-order"
+	scanAll := like || fold // these bugs filter and order the whole kind
+	from, incl := rkey{base.kind, base.key + prefix}, true
+	if scanAll {
+		from.key = base.key
+	} else if after != "" && base.key+after >= from.key {
+		from.key, incl = base.key+after, bug == "after-inclusive"
+	}
 	var es []connectfed.Entry
-	for _, k := range t.visible(kind) {
-		if t.s.bug == "kind-concat" {
-			if !strings.HasPrefix(k.key, kind) {
-				continue
+	ascend(t.read(), from, incl, func(n *node) bool {
+		if n.k.kind != base.kind || !strings.HasPrefix(n.k.key, base.key) {
+			return false
+		}
+		key := n.k.key[len(base.key):]
+		if like {
+			if !likePrefix(key, prefix) {
+				return true
 			}
-			k.key = strings.TrimPrefix(k.key, kind)
+		} else if !strings.HasPrefix(key, prefix) {
+			return scanAll
 		}
-		if !t.hasPrefix(k.key, prefix) {
-			continue
+		if scanAll && after != "" && (key < after || key == after && bug != "after-inclusive") {
+			return true
 		}
-		if after != "" && (k.key < after || k.key == after && t.s.bug != "after-inclusive") {
-			continue
+		if !fold && limit > 0 && len(es) == limit {
+			return false
 		}
-		if limit <= 0 && t.s.bug == "limit-zero-none" {
-			break
+		es = append(es, connectfed.Entry{Key: key, Value: t.clone(n.v)})
+		return true
+	})
+	if fold {
+		slices.SortStableFunc(es, func(a, b connectfed.Entry) int {
+			return strings.Compare(strings.ToLower(a.Key), strings.ToLower(b.Key))
+		})
+		if limit > 0 && len(es) > limit {
+			es = es[:limit]
 		}
-		if limit > 0 && len(es) == limit {
-			break
-		}
-		e, _ := t.lookup(t.key(kind, k.key))
-		es = append(es, connectfed.Entry{Key: k.key, Value: t.clone(e.v)})
 	}
 	return es, nil
 }
@@ -307,10 +301,14 @@ func (t *tx) DeletePrefix(kind, prefix string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if len(es) == 0 {
+		return 0, nil
+	}
+	if err := t.writable(); err != nil {
+		return 0, err
+	}
 	for _, e := range es {
-		if err := t.write(t.key(kind, e.Key), nil); err != nil {
-			return 0, err
-		}
+		t.write(op{k: t.key(kind, e.Key), del: true})
 	}
 	return len(es), nil
 }
