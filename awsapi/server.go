@@ -238,7 +238,11 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	info.Account, info.Caller = c.principal.AccountID, c.principal.ARN
 	c.scope = connect.Scope{AccountID: c.principal.AccountID, Region: res.Region}
 	ip, secure := clientAddr(r, s.cfg.TrustedProxies)
-	c.ctx = identity.WithRequest(c.ctx, &identity.RequestInfo{SourceIP: ip, SecureTransport: secure, Region: res.Region})
+	region := res.Region
+	if res.Service == "iam" {
+		region = "us-east-1" // IAM is global: AWS's requests to it are in us-east-1
+	}
+	c.ctx = identity.WithRequest(c.ctx, &identity.RequestInfo{SourceIP: ip, SecureTransport: secure, Region: region})
 	if !s.takeSlot() {
 		s.writeError(c, proto, s.busy())
 		return

@@ -59,6 +59,12 @@ func TestGlobalConditionKeys(t *testing.T) {
 			t.Errorf("%s: allowed %v, got %v", tc.name, tc.allowed, err)
 		}
 	}
+	// IAM is global: its requests are in us-east-1 whatever region signed them.
+	iamCfg := f.user(t, "global", "/", policy(`{"Effect":"Allow","Action":"iam:ListAccessKeys","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"us-east-1"}}}`))
+	iamCfg.Region = "eu-west-2"
+	if _, err := iam.NewFromConfig(iamCfg).ListAccessKeys(ctx, &iam.ListAccessKeysInput{}); err != nil {
+		t.Errorf("IAM signed for eu-west-2, aws:RequestedRegion us-east-1: %v", err)
+	}
 	// A role session has aws:TokenIssueTime and aws:MultiFactorAuthPresent.
 	app := sts.NewFromConfig(f.user(t, "app", "/", policy(stmt("Allow", "sts:AssumeRole", "*"))))
 	roleARN := f.role(t, "MFA", "/", anyAccountTrust, policy(
