@@ -89,7 +89,11 @@ func (s *Service) update(ctx context.Context, sc connect.Scope, instanceID strin
 			return err
 		}
 		id = w.inst.ID
+		// What is due first, and the routing it makes possible: a view
+		// (which writes nothing) may already have shown an agent the
+		// offer this write acts on.
 		w.advance()
+		w.route()
 		if fn != nil {
 			if err := fn(w); err != nil {
 				return err

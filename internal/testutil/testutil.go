@@ -1,10 +1,13 @@
-// Package testutil holds the assertions the domain packages' tests share.
+// Package testutil holds the assertions (and the settable clock) the
+// domain packages' tests share.
 // It is for tests only.
 package testutil
 
 import (
 	"errors"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/connectfed/connectfed"
 )
@@ -24,4 +27,27 @@ func WantType(t testing.TB, err error, want connectfed.ErrorType) {
 	if !errors.As(err, &e) || e.Type != want {
 		t.Fatalf("error %v, want %s", err, want)
 	}
+}
+
+// Clock is a settable clock for a service's Now, safe for concurrent use.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock reading t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now reads the clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Add moves the clock forward by d.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
 }
