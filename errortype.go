@@ -148,6 +148,12 @@ var errorTypes = [numErrorTypes]struct {
 	RevokedTokenException:       {"RevokedTokenException", 401},
 }
 
+// queryStatus is the status in the query protocol (STS, IAM) of the names
+// whose model there gives another status than the table.
+var queryStatus = map[ErrorType]int{
+	ExpiredTokenException: 400, // STS's model; Connect answers an expired token 403
+}
+
 // String is the name as AWS spells it ("" for NoErrorType).
 func (t ErrorType) String() string {
 	if t >= numErrorTypes {
@@ -164,9 +170,18 @@ func (t ErrorType) Status() int {
 	return errorTypes[t].status
 }
 
+// QueryStatus is the HTTP status the error is sent with in the query
+// protocol (STS, IAM): Status, unless that protocol's model says otherwise.
+func (t ErrorType) QueryStatus() int {
+	if s, ok := queryStatus[t]; ok {
+		return s
+	}
+	return t.Status()
+}
+
 // Fault is the query protocol's Error/Type for the error: FaultFor its
-// status.
-func (t ErrorType) Fault() string { return FaultFor(t.Status()) }
+// query status.
+func (t ErrorType) Fault() string { return FaultFor(t.QueryStatus()) }
 
 // FaultFor is the query protocol's Error/Type for an HTTP status: "Receiver"
 // for a server-side (5xx) error, "Sender" otherwise.

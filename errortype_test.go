@@ -45,6 +45,9 @@ func TestErrorTypeTable(t *testing.T) {
 	if NoErrorType.String() != "" || numErrorTypes.String() != "" {
 		t.Error("NoErrorType and out-of-range values must have no name")
 	}
+	if ExpiredTokenException.Status() != 403 || ExpiredTokenException.QueryStatus() != 400 || NoSuchEntity.QueryStatus() != 404 {
+		t.Error("QueryStatus: want the query model's status where it differs, Status otherwise")
+	}
 	if ServiceFailure.Fault() != "Receiver" || NoSuchEntity.Fault() != "Sender" {
 		t.Error("Fault: want Receiver for 5xx, Sender otherwise")
 	}

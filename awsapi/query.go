@@ -67,7 +67,7 @@ func resolveQuery(service string, err error) wireError {
 		if se.Kind == sigv4.KindMissing {
 			msg = "Request is missing Authentication Token"
 		}
-		return wireError{Type: t.String(), Status: t.Status(), Message: msg}
+		return wireError{Type: t.String(), Status: t.QueryStatus(), Message: msg}
 	}
 	var e *connectfed.Error
 	if errors.As(err, &e) && e.Code != connectfed.EINTERNAL && e.Code != connectfed.EUNAVAILABLE {
@@ -78,7 +78,7 @@ func resolveQuery(service string, err error) wireError {
 		if t == connectfed.NoErrorType {
 			t = queryDefaultType[e.Code]
 		}
-		status := t.Status()
+		status := t.QueryStatus()
 		if status == 0 {
 			status = 400
 		}
@@ -89,9 +89,9 @@ func resolveQuery(service string, err error) wireError {
 		internal = connectfed.InternalFailure
 	}
 	if connectfed.ErrorCode(err) == connectfed.EUNAVAILABLE || errors.Is(err, connectfed.ErrUnavailable) {
-		return wireError{Type: connectfed.ServiceUnavailable.String(), Status: connectfed.ServiceUnavailable.Status(), Message: "The service is temporarily unavailable. Try again later.", Internal: true}
+		return wireError{Type: connectfed.ServiceUnavailable.String(), Status: connectfed.ServiceUnavailable.QueryStatus(), Message: "The service is temporarily unavailable. Try again later.", Internal: true}
 	}
-	return wireError{Type: internal.String(), Status: internal.Status(), Message: internalMessage, Internal: true}
+	return wireError{Type: internal.String(), Status: internal.QueryStatus(), Message: internalMessage, Internal: true}
 }
 
 type xmlError struct {
