@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"net/url"
@@ -246,4 +247,28 @@ func (h *Handler) setSession(w http.ResponseWriter, r *http.Request, sid, instan
 		cookie.SameSite, cookie.Secure, cookie.Partitioned = http.SameSiteNoneMode, true, true
 	}
 	http.SetCookie(w, cookie)
+}
+
+// samlMetadata serves connectfed's service provider metadata, to give an
+// IdP in place of AWS's own (https://signin.aws.amazon.com/static/saml-metadata.xml):
+// the same entity ID, urn:amazon:webservices, with <public-url>/saml as the
+// assertion consumer service, and the two attributes AWS requires.
+func (h *Handler) samlMetadata(w http.ResponseWriter, r *http.Request) {
+	var acs strings.Builder
+	xml.EscapeText(&acs, []byte(h.Fed.PublicURL+"/saml"))
+	w.Header().Set("Content-Type", "application/samlmetadata+xml")
+	w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="` + saml.Audience + `">
+  <md:SPSSODescriptor AuthnRequestsSigned="false" WantAssertionsSigned="true" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
+    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>
+    <md:AssertionConsumerService index="1" isDefault="true" Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="` + acs.String() + `"/>
+    <md:AttributeConsumingService index="1">
+      <md:ServiceName xml:lang="en">connectfed</md:ServiceName>
+      <md:RequestedAttribute isRequired="true" Name="` + saml.AttrRole + `" FriendlyName="RoleEntitlement"/>
+      <md:RequestedAttribute isRequired="true" Name="` + saml.AttrRoleSessionName + `" FriendlyName="RoleSessionName"/>
+    </md:AttributeConsumingService>
+  </md:SPSSODescriptor>
+</md:EntityDescriptor>
+`))
 }

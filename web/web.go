@@ -52,6 +52,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /connect/{instance}/agent", h.agentPage)
 	mux.HandleFunc("POST /connect/{instance}/auth/sign-out", h.signOut)
 	mux.HandleFunc("POST /saml", h.samlPost)
+	mux.HandleFunc("GET /saml/metadata", h.samlMetadata)
 	mux.HandleFunc("POST /connectfed/token/refresh", h.refresh)
 	mux.HandleFunc("POST /connectfed/token/validate", h.validate)
 }
