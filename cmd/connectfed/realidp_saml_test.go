@@ -98,7 +98,7 @@ func startSAMLIdP(t *testing.T, f *samlFixture, relay string) (idpURL string, me
 func TestSAMLIdPInBrowser(t *testing.T) {
 	ctx := browser(t)
 	f := newSAMLFixture(t)
-	relay := f.srv.url + "/connect/federate/" + f.instanceID + "?destination=/ccp-v2"
+	relay := f.srv.url + "/connect/federate/" + f.instanceID
 	idpURL, md := startSAMLIdP(t, f, relay)
 	// The provider trusts this IdP: its metadata, as an admin would upload it.
 	_, err := iam.NewFromConfig(f.config("test", "test", "")).UpdateSAMLProvider(context.Background(), &iam.UpdateSAMLProviderInput{
