@@ -117,3 +117,12 @@ func TestClientCommands(t *testing.T) {
 		t.Errorf("after reset: %d instances", len(li.InstanceSummaryList))
 	}
 }
+
+// TestPublicURLOfUnspecifiedAddress: listening on every interface, the
+// default public URL names 127.0.0.1, which a browser can open.
+func TestPublicURLOfUnspecifiedAddress(t *testing.T) {
+	srv := startServerArgs(t, "--store", "memory", "--listen", "0.0.0.0:0", "--development-keys", "on")
+	if want := "http://127.0.0.1:" + strings.Split(srv.m.Addr(), ":")[len(strings.Split(srv.m.Addr(), ":"))-1]; srv.m.PublicURL != want {
+		t.Errorf("public URL %q, want %q", srv.m.PublicURL, want)
+	}
+}

@@ -240,7 +240,7 @@ func (m *Main) flagDefs() []flagDef {
 	return []flagDef{
 		{"listen", "127.0.0.1:4577", "address to listen on (host:port)", &m.Listen},
 		{"data-dir", "connectfed-data", "directory for the embedded database and the master key", &m.DataDir},
-		{"public-url", "", "base URL clients and browsers reach the server at (default http://<listen address>)", &m.PublicURL},
+		{"public-url", "", "base URL clients and browsers reach the server at (default http://<listen address>, with 127.0.0.1 for 0.0.0.0)", &m.PublicURL},
 		{"config", "", "YAML or JSON file with accounts, root keys and token lifetimes", &m.Config},
 		{"store", "sqlite", "where state lives: sqlite (the embedded database in --data-dir), memory (nothing on disk; gone when the server stops) or a postgres://… URL shared by replicas", &m.Store},
 		{"master-key", "", "base64 32-byte key that seals secrets (default: <data-dir>/master.key, created on first start)", &m.MasterKey},
@@ -645,7 +645,16 @@ func (m *Main) listen(cfg *settings) error {
 		if cfg.tls != nil {
 			scheme = "https://"
 		}
-		m.PublicURL = scheme + ln.Addr().String()
+		addr := ln.Addr().String()
+		// Listening on every interface (0.0.0.0, as in a container): a
+		// URL with the unspecified address reaches nothing, so say
+		// 127.0.0.1 (a port published on the host's loopback).
+		if host, port, err := net.SplitHostPort(addr); err == nil {
+			if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+				addr = net.JoinHostPort("127.0.0.1", port)
+			}
+		}
+		m.PublicURL = scheme + addr
 	}
 	m.PublicURL = strings.TrimRight(m.PublicURL, "/")
 	return nil

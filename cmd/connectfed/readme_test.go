@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,8 +45,15 @@ func requireTool(t *testing.T, name string) string {
 func TestREADMEWalkthroughs(t *testing.T) {
 	requireTool(t, "aws")
 	srv := startServer(t, "")
-	script := "set -euo pipefail\n" + strings.Join(readmeBlocks(t, "walkthrough"), "\n")
-	script = strings.ReplaceAll(script, "http://127.0.0.1:4577", srv.url)
+	runREADMEWalkthrough(t, srv.url)
+}
+
+// runREADMEWalkthrough runs the walkthrough blocks against the server at
+// url and checks what they print.
+func runREADMEWalkthrough(t *testing.T, url string) {
+	t.Helper()
+	script := "set -euo pipefail\n" + awsEndpointShim(t) + strings.Join(readmeBlocks(t, "walkthrough"), "\n")
+	script = strings.ReplaceAll(script, "http://127.0.0.1:4577", url)
 	dir := t.TempDir()
 	cmd := exec.Command("bash", "-c", script)
 	cmd.Dir = dir
@@ -62,7 +70,7 @@ func TestREADMEWalkthroughs(t *testing.T) {
 	}
 	out := stdout.String()
 	for _, want := range []string{`"Username": "jane.doe"`, `"UserSummaryList"`, `"AccessToken"`, `"RefreshTokenExpiration"`,
-		`"SignInUrl": "` + srv.url + `/connect/`, `"UserArn": "arn:aws:connect:us-east-1:000000000000:instance/`,
+		`"SignInUrl": "` + url + `/connect/`, `"UserArn": "arn:aws:connect:us-east-1:000000000000:instance/`,
 		`"Active":true`, `"Username":"alice"`, `{"Credentials":{"AccessToken":"`, `{"FamilyId":"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("walkthrough output lacks %s\n%s", want, out)
@@ -71,6 +79,22 @@ func TestREADMEWalkthroughs(t *testing.T) {
 	if stderr.Len() > 0 {
 		t.Logf("stderr:\n%s", stderr.String())
 	}
+}
+
+// awsEndpointShim makes an AWS CLI older than 2.13 (Debian 12 has 2.9),
+// which ignores AWS_ENDPOINT_URL, use it: the README says to pass
+// --endpoint-url to those, and this passes it for them.
+func awsEndpointShim(t *testing.T) string {
+	out, err := exec.Command("aws", "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("aws --version: %v\n%s", err, out)
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(string(out), "aws-cli/%d.%d", &major, &minor); err != nil || major > 2 || major == 2 && minor >= 13 {
+		return ""
+	}
+	t.Logf("%s: passing --endpoint-url for AWS_ENDPOINT_URL", strings.Fields(string(out))[0])
+	return `aws() { command aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"; }` + "\n"
 }
 
 // TestREADMEOps runs the README's audit, fault and reset examples against a
@@ -93,4 +117,60 @@ func TestREADMEOps(t *testing.T) {
 			t.Errorf("output lacks %s:\n%s", want, out)
 		}
 	}
+}
+
+// TestREADMESnippets runs the README's Python (pytest fixture) and
+// JavaScript (SDK v3) snippets. The Python one runs under pytest when it
+// is installed, else its fixture and test are driven by hand.
+func TestREADMESnippets(t *testing.T) {
+	t.Run("python", func(t *testing.T) {
+		python := requireTool(t, "python3")
+		if out, err := exec.Command(python, "-c", "import boto3").CombinedOutput(); err != nil {
+			sdkMissingDeps(t, "boto3 is not installed for "+python+": "+string(out))
+		}
+		dir := t.TempDir()
+		must(t, os.WriteFile(filepath.Join(dir, "conftest.py"), []byte(readmeBlocks(t, "python-snippet")[0]), 0o644))
+		driver := `import sys, types
+try:
+    import pytest
+    sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "conftest.py"]))
+except ImportError:
+    pass
+sys.modules["pytest"] = types.SimpleNamespace(fixture=lambda f: f)
+import conftest
+fixture = conftest.connectfed()
+url = next(fixture)
+conftest.test_no_instances_yet(url)
+next(fixture, None)
+print("passed (without pytest):", url)
+`
+		cmd := exec.Command(python, "-c", driver)
+		cmd.Dir = dir
+		// The snippet runs the connectfed on PATH, as after go install.
+		cmd.Env = append(sdkTestEnv(""), "PATH="+filepath.Dir(binary(t))+string(os.PathListSeparator)+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "passed") {
+			t.Fatalf("python snippet: %v\n%s", err, out)
+		}
+		t.Logf("%s", out)
+	})
+	t.Run("javascript", func(t *testing.T) {
+		node := requireTool(t, "node")
+		modules, err := filepath.Abs("../../e2e/js/node_modules")
+		must(t, err)
+		if _, err := os.Stat(filepath.Join(modules, "@aws-sdk", "client-connect")); err != nil {
+			sdkMissingDeps(t, "the JavaScript SDK is not installed: run npm ci --prefix e2e/js")
+		}
+		srv := startServer(t, "")
+		dir := t.TempDir()
+		must(t, os.Symlink(modules, filepath.Join(dir, "node_modules")))
+		must(t, os.WriteFile(filepath.Join(dir, "snippet.mjs"), []byte(readmeBlocks(t, "js-snippet")[0]), 0o644))
+		cmd := exec.Command(node, "snippet.mjs")
+		cmd.Dir = dir
+		cmd.Env = sdkTestEnv(srv.url)
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "0 instances" {
+			t.Fatalf("javascript snippet: %v\n%s", err, out)
+		}
+	})
 }

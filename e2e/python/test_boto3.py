@@ -191,6 +191,7 @@ class ConnectTest(AWSTestCase):
             # Duplicate username: DuplicateResourceException 409.
             self.assertAWSError(
                 lambda: cc.create_user(InstanceId=inst["id"], Username=username,
+                                       PhoneConfig={"PhoneType": "SOFT_PHONE"},  # required by older botocore models
                                        SecurityProfileIds=[inst["profiles"]["Agent"]], RoutingProfileId=routing),
                 exc=cc.exceptions.DuplicateResourceException, code="DuplicateResourceException", status=409,
                 message=f"User with username {username} already exists.")
