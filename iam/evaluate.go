@@ -20,6 +20,13 @@ type Request struct {
 	// Principal is who is asking, for the Principal/NotPrincipal elements of
 	// trust policies. Nil when evaluating identity policies.
 	Principal *PrincipalInfo
+	// PrincipalIDs binds the user and role ARNs a trust policy names to the
+	// unique ids those entities had when the policy was stored, as IAM
+	// does: a bound ARN matches only the entity with that id (a user's
+	// AIDA…, a role's AROA… for its sessions), so a user or role deleted
+	// and made again under the same name is no longer trusted. ARNs not in
+	// the map match by ARN alone.
+	PrincipalIDs map[string]string
 }
 
 // PrincipalInfo identifies the caller for Principal matching.
@@ -109,7 +116,7 @@ func (st *statement) applies(req *Request) bool {
 			if !st.deny {
 				return false
 			}
-		} else if st.principals.match(req.Principal) == st.notPrincipal {
+		} else if st.principals.match(req.Principal, req.PrincipalIDs) == st.notPrincipal {
 			return false
 		}
 	}

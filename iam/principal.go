@@ -97,7 +97,7 @@ func isAccountID(s string) bool {
 }
 
 // match reports whether the requester is one of the set's principals.
-func (ps *principalSet) match(who *PrincipalInfo) bool {
+func (ps *principalSet) match(who *PrincipalInfo, bound map[string]string) bool {
 	if ps.any {
 		return true
 	}
@@ -123,10 +123,13 @@ func (ps *principalSet) match(who *PrincipalInfo) bool {
 				return true
 			}
 		case pExact:
-			if who.ARN == p.arn {
+			if who.ARN == p.arn && boundTo(bound, p.arn, who.UserID) {
 				return true
 			}
 		case pRole:
+			if !boundTo(bound, p.arn, roleIDOf(who.UserID)) {
+				continue
+			}
 			if who.ARN == p.arn {
 				return true
 			}
@@ -151,6 +154,37 @@ func (ps *principalSet) match(who *PrincipalInfo) bool {
 		}
 	}
 	return false
+}
+
+// boundTo: the policy's principal arn is not bound to a unique id, or is
+// bound to id.
+func boundTo(bound map[string]string, arn, id string) bool {
+	want, ok := bound[arn]
+	return !ok || want == id
+}
+
+// roleIDOf is the role's unique id in a session's user id (AROA…:SESSION).
+func roleIDOf(userID string) string {
+	id, _, _ := strings.Cut(userID, ":")
+	return id
+}
+
+// PrincipalARNs lists the IAM user and role ARNs that the policy's
+// Principal and NotPrincipal elements name: the principals IAM binds to
+// the entities' unique ids when it stores the policy.
+func (p *Policy) PrincipalARNs() []string {
+	var out []string
+	seen := map[string]bool{}
+	for i := range p.stmts {
+		for _, ap := range p.stmts[i].principals.aws {
+			if ap.kind == pAccount || seen[ap.arn] || !strings.HasPrefix(ap.arn, "arn:aws:iam::") {
+				continue
+			}
+			seen[ap.arn] = true
+			out = append(out, ap.arn)
+		}
+	}
+	return out
 }
 
 // arnAccount returns the account field of an ARN, or "".

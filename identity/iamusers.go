@@ -59,6 +59,10 @@ type Role struct {
 	TrustPolicy        string    `json:"trustPolicy"`
 	MaxSessionDuration int       `json:"maxSessionDuration"`
 	Created            time.Time `json:"created"`
+	// TrustPrincipalIDs binds the users and roles of this account that the
+	// trust policy names (by ARN) to their unique ids when the policy was
+	// stored, as IAM does (iam.Request.PrincipalIDs).
+	TrustPrincipalIDs map[string]string `json:"trustPrincipalIds,omitempty"`
 }
 
 // ARN returns the role's ARN.
@@ -262,13 +266,19 @@ func (s *Service) DeleteAccessKey(ctx context.Context, accountID, userName, keyI
 
 // CreateRole creates a role with its trust policy, which must parse.
 func (s *Service) CreateRole(ctx context.Context, accountID, name, path, description, trustPolicy string, maxSession int) (*Role, error) {
-	if _, err := iam.ParseTrustPolicy(trustPolicy); err != nil {
+	trust, err := iam.ParseTrustPolicy(trustPolicy)
+	if err != nil {
 		return nil, malformed(err)
 	}
 	r := &Role{AccountID: accountID, Name: name, ID: awsID("AROA", 17), Path: path, Description: description,
 		TrustPolicy: trustPolicy, MaxSessionDuration: maxSession, Created: s.now()}
-	err := s.update(ctx, func(tx connectfed.Tx) error {
-		err := connectfed.CreateJSON(tx, kindRole, nameKey(accountID, name), r)
+	err = s.update(ctx, func(tx connectfed.Tx) error {
+		ids, err := principalIDs(tx, accountID, trust)
+		if err != nil {
+			return err
+		}
+		r.TrustPrincipalIDs = ids
+		err = connectfed.CreateJSON(tx, kindRole, nameKey(accountID, name), r)
 		if errors.Is(err, connectfed.ErrExists) {
 			return iamErr(connectfed.ECONFLICT, connectfed.EntityAlreadyExists, "Role with name %s already exists.", name)
 		}
@@ -278,6 +288,50 @@ func (s *Service) CreateRole(ctx context.Context, accountID, name, path, descrip
 		return nil, err
 	}
 	return r, nil
+}
+
+// principalIDs resolves the users and roles of accountID that a policy
+// names as principals to their unique ids. A principal that does not exist
+// (or exists under another path) is left unbound.
+func principalIDs(tx connectfed.Tx, accountID string, p *iam.Policy) (map[string]string, error) {
+	var ids map[string]string
+	for _, arn := range p.PrincipalARNs() {
+		rest, ok := strings.CutPrefix(arn, "arn:aws:iam::"+accountID+":")
+		if !ok {
+			continue // another account's entity: not known here
+		}
+		kind, pathName, _ := strings.Cut(rest, "/")
+		name := pathName[strings.LastIndexByte(pathName, '/')+1:]
+		var stored, id string
+		var err error
+		switch kind {
+		case "user":
+			var u User
+			if err = getUser(tx, accountID, name, &u); err == nil {
+				stored, id = u.ARN(), u.ID
+			}
+		case "role":
+			var r Role
+			if err = getRole(tx, accountID, name, &r); err == nil {
+				stored, id = r.ARN(), r.ID
+			}
+		default:
+			continue
+		}
+		if connectfed.ErrorCode(err) == connectfed.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if stored == arn {
+			if ids == nil {
+				ids = map[string]string{}
+			}
+			ids[arn] = id
+		}
+	}
+	return ids, nil
 }
 
 func malformed(err error) error {

@@ -187,7 +187,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 	}
 	callerInfo := &iam.PrincipalInfo{ARN: caller.ARN, AccountID: caller.AccountID, UserID: caller.UserID}
 	for _, action := range actions {
-		trustReq := &iam.Request{Action: action, Resource: role.ARN(), Context: reqCtx, Principal: callerInfo}
+		trustReq := &iam.Request{Action: action, Resource: role.ARN(), Context: reqCtx, Principal: callerInfo, PrincipalIDs: role.TrustPrincipalIDs}
 		td, tm := iam.Explain(trustReq, trust)
 		if td != iam.Allow {
 			s.explainDenial(ctx, caller, action, role.ARN(), "trust policy of "+role.ARN()+": "+describe(td, tm, []string{"trust policy"}))

@@ -433,3 +433,54 @@ func TestWebIdentityGlobalKeys(t *testing.T) {
 		}
 	}
 }
+
+// A trust policy names a user or role by ARN, and IAM binds it to that
+// entity's unique id: deleted and made again under the same name, the new
+// entity is not trusted.
+func TestTrustBindsPrincipalIDs(t *testing.T) {
+	ctx := context.Background()
+	f := newIAMFixture(t)
+	assumeOnly := policy(stmt("Allow", "sts:AssumeRole", "*"))
+	appCfg := f.user(t, "app", "/", assumeOnly)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::000000000000:user/app","arn:aws:iam::000000000000:role/Hop"]},"Action":"sts:AssumeRole"}]}`
+	hop := f.role(t, "Hop", "/", anyAccountTrust, assumeOnly)
+	target := f.role(t, "Target", "/", trust)
+	if _, err := sts.NewFromConfig(appCfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(target), RoleSessionName: aws.String("s1")}); err != nil {
+		t.Fatalf("the named user: %v", err)
+	}
+	hopSess := assumeAs(t, f.srv, sts.NewFromConfig(appCfg), &sts.AssumeRoleInput{RoleArn: aws.String(hop), RoleSessionName: aws.String("s1")})
+	if _, err := sts.NewFromConfig(hopSess).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(target), RoleSessionName: aws.String("s2")}); err != nil {
+		t.Fatalf("a session of the named role: %v", err)
+	}
+	// Delete app and Hop and make them again under the same names.
+	keys, err := f.ic.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String("app")})
+	must(t, err)
+	for _, k := range keys.AccessKeyMetadata {
+		_, err := f.ic.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("app"), AccessKeyId: k.AccessKeyId})
+		must(t, err)
+	}
+	_, err = f.ic.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String("app"), PolicyName: aws.String("p0")})
+	must(t, err)
+	_, err = f.ic.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("app")})
+	must(t, err)
+	_, err = f.ic.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("Hop"), PolicyName: aws.String("p0")})
+	must(t, err)
+	_, err = f.ic.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("Hop")})
+	must(t, err)
+	newApp := f.user(t, "app", "/", assumeOnly)
+	f.role(t, "Hop", "/", anyAccountTrust, assumeOnly)
+	_, err = sts.NewFromConfig(newApp).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(target), RoleSessionName: aws.String("s1")})
+	if apiCode(err) != "AccessDenied" {
+		t.Errorf("a new user of the trusted name: %v", err)
+	}
+	newHop := assumeAs(t, f.srv, sts.NewFromConfig(newApp), &sts.AssumeRoleInput{RoleArn: aws.String(hop), RoleSessionName: aws.String("s1")})
+	_, err = sts.NewFromConfig(newHop).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(target), RoleSessionName: aws.String("s2")})
+	if apiCode(err) != "AccessDenied" {
+		t.Errorf("a session of a new role of the trusted name: %v", err)
+	}
+	// A role created after them trusts the new ones.
+	again := f.role(t, "Target2", "/", trust)
+	if _, err := sts.NewFromConfig(newApp).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(again), RoleSessionName: aws.String("s1")}); err != nil {
+		t.Errorf("the new user, trusted by a role made after it: %v", err)
+	}
+}
