@@ -108,7 +108,7 @@ func (c *Chain) Wrap(h http.Handler) http.Handler {
 					panic(p)
 				}
 				c.log().Error("panic serving a request", "request_id", info.ID, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				info.ErrType = "InternalFailure"
+				info.ErrType = connectfed.InternalFailure.String()
 				if !w.wrote {
 					w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 					w.Header().Set("Connection", "close")
