@@ -17,9 +17,9 @@ import (
 // expiry index is itself entries of KindExpiry, keyed
 // "<expiry, 19-digit Unix nanoseconds>/<kind>/<key>", so it works on every
 // backend with no schema of its own and GarbageCollect reads it in expiry
-// order. An expiring key must not be created again with a later expiry
-// (the earlier index entry would delete the new entry early): every caller
-// uses fresh random or per-generation keys.
+// order. An expiring entry given a later lifetime in place must say so
+// with Reexpire (else its earlier index entry deletes it early); most
+// callers use fresh random or per-generation keys and never do.
 
 // KindExpiry is the kind of the expiry index.
 var KindExpiry = RegisterKind("expiry", "connectfed")
@@ -58,6 +58,20 @@ func CreateJSONExpiring(tx Tx, kind, key string, v any, expires time.Time) error
 		return fmt.Errorf("encode %s: %w", kind, err)
 	}
 	return CreateExpiring(tx, kind, key, b, expires)
+}
+
+// Reexpire moves an entry's expiry from old to expires (for an entry that
+// is replaced in place with a new lifetime): the index entry of old goes,
+// so it cannot delete the entry early.
+func Reexpire(tx Tx, kind, key string, old, expires time.Time) error {
+	if err := tx.Delete(KindExpiry, expiryKey(old, kind, key)); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	err := tx.Create(KindExpiry, expiryKey(expires, kind, key), []byte{})
+	if errors.Is(err, ErrExists) {
+		return nil
+	}
+	return err
 }
 
 // GarbageCollect deletes every entry whose expiry is at or before now,

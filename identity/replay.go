@@ -43,12 +43,15 @@ func (c *ReplayCache) Consume(id string, expiresAt time.Time) error {
 		err := connectfed.GetJSON(tx, kindSAMLReplay, id, &rec)
 		switch {
 		case errors.Is(err, connectfed.ErrNotFound):
-			return connectfed.CreateJSON(tx, kindSAMLReplay, id, replayRecord{Until: expiresAt.UTC()})
+			return connectfed.CreateJSONExpiring(tx, kindSAMLReplay, id, replayRecord{Until: expiresAt.UTC()}, expiresAt)
 		case err != nil:
 			return err
 		case now.Before(rec.Until):
 			return cs.ErrAssertionReplayed
 		}
-		return connectfed.PutJSON(tx, kindSAMLReplay, id, replayRecord{Until: expiresAt.UTC()})
+		if err := connectfed.PutJSON(tx, kindSAMLReplay, id, replayRecord{Until: expiresAt.UTC()}); err != nil {
+			return err
+		}
+		return connectfed.Reexpire(tx, kindSAMLReplay, id, rec.Until, expiresAt)
 	})
 }

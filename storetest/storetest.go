@@ -1397,6 +1397,25 @@ func testExpiry(t *testing.T, s connectfed.Store) {
 		t.Errorf("GarbageCollect after b's expiry = %d, %v; want 1", n, err)
 	}
 	wantSnapshot(t, s, "doc", map[string]string{"c": "c"}, "after b's expiry")
+
+	// An entry given a later lifetime in place outlives its first expiry.
+	update(t, s, func(tx connectfed.Tx) error {
+		if err := connectfed.CreateExpiring(tx, "doc", "r", []byte("1"), past); err != nil {
+			return err
+		}
+		if err := tx.Put("doc", "r", []byte("2")); err != nil {
+			return err
+		}
+		return connectfed.Reexpire(tx, "doc", "r", past, future)
+	})
+	if n, err := connectfed.GarbageCollect(ctx, s, now); n != 0 || err != nil {
+		t.Errorf("GarbageCollect of a re-expired entry before its new expiry = %d, %v; want 0", n, err)
+	}
+	wantValue(t, s, "doc", "r", []byte("2"))
+	if n, err := connectfed.GarbageCollect(ctx, s, future); n != 1 || err != nil {
+		t.Errorf("GarbageCollect at its new expiry = %d, %v; want 1", n, err)
+	}
+	wantSnapshot(t, s, "doc", map[string]string{"c": "c"}, "after r's new expiry")
 	if keys := allKeys(t, s, connectfed.KindExpiry); len(keys) != 0 {
 		t.Errorf("expiry index not empty: %q", keys)
 	}
