@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"errors"
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/internal/jsonenc"
@@ -61,6 +62,9 @@ func (s *Server) revokeFederationToken(c *call, _ []string) (any, error) {
 	}
 	invalid := connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidParameterException, "The token is not valid.")
 	claims, err := s.cfg.Federation.Inspect(c.ctx, *in.Token)
+	if err != nil && !errors.Is(err, federation.ErrMalformed) && !errors.Is(err, federation.ErrSignature) {
+		return nil, err // an outage reading the key ring is not an invalid token
+	}
 	if err != nil || claims.AccountID != c.principal.AccountID {
 		return nil, invalid
 	}

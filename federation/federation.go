@@ -149,7 +149,10 @@ func (s *Service) decode(ctx context.Context, tok string) (*Claims, error) {
 	body, mac := b[:len(b)-32], b[len(b)-32:]
 	var kid [8]byte
 	copy(kid[:], b[2:10])
-	k := s.Keys.lookupOrReload(ctx, kid)
+	k, err := s.Keys.lookupOrReload(ctx, kid)
+	if err != nil {
+		return nil, err
+	}
 	if k == nil {
 		return nil, ErrSignature
 	}

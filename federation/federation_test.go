@@ -231,3 +231,24 @@ func TestTamperedTokens(t *testing.T) {
 		t.Error("extended token validates")
 	}
 }
+
+// TestKeyRingOutageIsNotAnInvalidToken: a token signed by a key this
+// replica has not loaded yet, while the store is down, is an outage
+// (ErrUnavailable, so 503), not an invalid token (401).
+func TestKeyRingOutageIsNotAnInvalidToken(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "")
+	other := e.service(t)
+	e.clock.Add(25 * time.Hour)
+	if err := e.fed.Keys.Maintain(ctx); err != nil { // e rotates; other has not reloaded
+		t.Fatal(err)
+	}
+	tok := e.fed.Issue(e.user)
+	e.store.Close()
+	for i := 0; i < 2; i++ { // the second within the reload interval
+		_, err := other.Validate(ctx, tok.AccessToken, federation.KindAccess)
+		if errors.Is(err, federation.ErrSignature) || connectfed.ErrorCode(err) != connectfed.EUNAVAILABLE {
+			t.Errorf("attempt %d: %v, want the store's ErrUnavailable", i+1, err)
+		}
+	}
+}

@@ -67,6 +67,7 @@ type KeyRing struct {
 
 	reloadMu   sync.Mutex
 	lastReload time.Time
+	reloadErr  error // the last reload's failure, returned until the next may run
 }
 
 // minReload spaces out reloads triggered by unknown key ids, so a flood of
@@ -177,25 +178,30 @@ func (kr *KeyRing) lookup(id [8]byte) *signingKey {
 }
 
 // lookupOrReload finds a key, reloading the ring once if the id is unknown:
-// another replica may have just rotated.
-func (kr *KeyRing) lookupOrReload(ctx context.Context, id [8]byte) *signingKey {
+// another replica may have just rotated. It returns (nil, nil) for a key
+// the ring does not have, and the store's error when the ring could not be
+// reloaded (an outage is not an invalid token); within minReload of a
+// failed reload it returns that failure again rather than asking the store.
+func (kr *KeyRing) lookupOrReload(ctx context.Context, id [8]byte) (*signingKey, error) {
 	if k := kr.lookup(id); k != nil {
-		return k
+		return k, nil
 	}
 	kr.reloadMu.Lock()
 	defer kr.reloadMu.Unlock()
 	if k := kr.lookup(id); k != nil {
-		return k
+		return k, nil
 	}
 	now := kr.now()
 	if now.Sub(kr.lastReload) < minReload && now.Sub(kr.lastReload) >= 0 {
-		return nil
+		return nil, kr.reloadErr
 	}
 	kr.lastReload = now
+	kr.reloadErr = nil
 	if err := kr.load(ctx); err != nil {
-		return nil
+		kr.reloadErr = fmt.Errorf("reload the token key ring: %w", err)
+		return nil, kr.reloadErr
 	}
-	return kr.lookup(id)
+	return kr.lookup(id), nil
 }
 
 // Size is the number of keys in the ring.

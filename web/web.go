@@ -6,6 +6,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"embed"
 	"encoding/json"
@@ -104,9 +105,12 @@ func (h *Handler) tokenFailure(w http.ResponseWriter, r *http.Request, err error
 	case errors.Is(err, federation.ErrWrongInstance):
 		msg = "The sign-in token is for another instance."
 	case errors.Is(err, federation.ErrMalformed), errors.Is(err, federation.ErrSignature), errors.Is(err, federation.ErrWrongKind):
-	default:
+	case unavailable(err):
 		h.Log.Error("sign-in failed", "err", err)
 		status, msg = http.StatusServiceUnavailable, "Sign-in is unavailable right now. Try again."
+	default:
+		h.Log.Error("sign-in failed", "err", err)
+		status, msg = http.StatusInternalServerError, "Sign-in failed because of an error in the service."
 	}
 	h.Log.Info("sign-in refused", "instance", r.PathValue("instance"), "reason", err.Error(), "status", status)
 	h.render(w, status, "message.html", message{Title: title, Message: msg, Class: "error"})
@@ -220,7 +224,11 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 		c, _ := r.Cookie(CookieName)
 		if err := h.Fed.SignOut(r.Context(), c.Value); err != nil {
 			h.Log.Error("sign-out", "err", err)
-			h.render(w, http.StatusServiceUnavailable, "message.html", message{Title: "Sign-out failed", Message: "Try again.", Class: "error"})
+			status := http.StatusInternalServerError
+			if unavailable(err) {
+				status = http.StatusServiceUnavailable
+			}
+			h.render(w, status, "message.html", message{Title: "Sign-out failed", Message: "Try again.", Class: "error"})
 			return
 		}
 		h.event(r, connectfed.EventSignOut, ws.AccountID, ws.InstanceID, ws.UserID, ws.Family)
@@ -305,10 +313,20 @@ func (h *Handler) tokenJSONFailure(w http.ResponseWriter, err error) {
 		writeJSONError(w, http.StatusUnauthorized, connectfed.RevokedTokenException, "The token has been revoked.")
 	case errors.Is(err, federation.ErrMalformed), errors.Is(err, federation.ErrSignature), errors.Is(err, federation.ErrWrongKind):
 		writeJSONError(w, http.StatusUnauthorized, connectfed.InvalidTokenException, "The token is not valid.")
-	default:
+	case unavailable(err):
 		h.Log.Error("token endpoint failed", "err", err)
 		writeJSONError(w, http.StatusServiceUnavailable, connectfed.InternalServiceException, "The service is temporarily unavailable. Try again later.")
+	default:
+		h.Log.Error("token endpoint failed", "err", err)
+		writeJSONError(w, http.StatusInternalServerError, connectfed.InternalServiceException, "Request processing failed because of an error or failure with the service.")
 	}
+}
+
+// unavailable tells an outage (the store cannot be reached, or the request
+// ran out of time waiting for it: 503, worth retrying) from an internal
+// error (500).
+func unavailable(err error) bool {
+	return connectfed.ErrorCode(err) == connectfed.EUNAVAILABLE || errors.Is(err, context.DeadlineExceeded)
 }
 
 // validate tells a backend whose an access token is:

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -60,8 +62,12 @@ func must(t *testing.T, err error) {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvOn(t, memory.New())
+}
+
+func newEnvOn(t *testing.T, store connectfed.Store) *env {
+	t.Helper()
 	ctx := t.Context()
-	store := memory.New()
 	cs := &connect.Service{Store: store}
 	sc := connect.Scope{AccountID: "111122223333", Region: "us-east-1"}
 	inst, err := cs.CreateInstance(ctx, sc, connect.CreateInstanceInput{Alias: "web", IdentityManagementType: connectfed.IdentitySAML})
@@ -209,5 +215,65 @@ func TestSignInOnceAndSignOut(t *testing.T) {
 	}
 	if got := strings.Join(e.ev.kinds(), " "); got != "sign-in sign-in sign-out" {
 		t.Errorf("events %q", got)
+	}
+}
+
+// failingStore fails every transaction with err while err is set.
+type failingStore struct {
+	connectfed.Store
+	mu  sync.Mutex
+	err error
+}
+
+func (f *failingStore) fail(err error) { f.mu.Lock(); f.err = err; f.mu.Unlock() }
+
+func (f *failingStore) failure() error { f.mu.Lock(); defer f.mu.Unlock(); return f.err }
+
+func (f *failingStore) View(ctx context.Context, fn func(connectfed.Tx) error) error {
+	if err := f.failure(); err != nil {
+		return err
+	}
+	return f.Store.View(ctx, fn)
+}
+
+func (f *failingStore) Update(ctx context.Context, fn func(connectfed.Tx) error) error {
+	if err := f.failure(); err != nil {
+		return err
+	}
+	return f.Store.Update(ctx, fn)
+}
+
+// TestTokenEndpointStatusesAreHonest: a store outage is 503 (worth a
+// retry), an internal error 500; neither is reported as a bad token.
+func TestTokenEndpointStatusesAreHonest(t *testing.T) {
+	fs := &failingStore{Store: memory.New()}
+	e := newEnvOn(t, fs)
+	tok := e.fed.Issue(e.user)
+	for _, c := range []struct {
+		err    error
+		status int
+	}{
+		{fmt.Errorf("query: %w", connectfed.ErrUnavailable), 503},
+		{errors.New("decode revokedfamily: unexpected end of JSON input"), 500},
+	} {
+		fs.fail(c.err)
+		for _, call := range []struct{ path, body string }{
+			{"/connectfed/token/validate", `{"AccessToken":"` + tok.AccessToken + `"}`},
+			{"/connectfed/token/refresh", `{"RefreshToken":"` + tok.RefreshToken + `"}`},
+		} {
+			if st, typ, out := e.post(t, call.path, call.body); st != c.status || typ != "InternalServiceException" {
+				t.Errorf("%s with %v: %d %s %v, want %d InternalServiceException", call.path, c.err, st, typ, out, c.status)
+			}
+		}
+		resp, err := http.Get(e.fed.SignInURL(e.inst.ID, tok.AccessToken))
+		must(t, err)
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("sign-in with %v: %d, want %d", c.err, resp.StatusCode, c.status)
+		}
+	}
+	fs.fail(nil)
+	if st, _, out := e.post(t, "/connectfed/token/validate", `{"AccessToken":"`+tok.AccessToken+`"}`); st != 200 || out["Active"] != true {
+		t.Errorf("after the outage: %d %v", st, out)
 	}
 }
