@@ -203,6 +203,13 @@ func chunks(batch []pendingRecord) [][]pendingRecord {
 	return out
 }
 
+// Pending is the number of records not yet written.
+func (r *Recorder) Pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending)
+}
+
 // Close flushes and stops.
 func (r *Recorder) Close() {
 	if r.stop != nil {

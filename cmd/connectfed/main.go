@@ -90,7 +90,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			return err
 		}
-		ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(sigs)
+		ctx, stop := context.WithCancel(ctx)
 		defer stop()
 		if err := m.Run(ctx); err != nil {
 			if errors.Is(err, seal.ErrWrongKey) {
@@ -101,7 +104,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			return err
 		}
-		<-ctx.Done()
+		select {
+		case s := <-sigs:
+			m.log.Info("shutting down", "signal", s.String())
+		case <-ctx.Done():
+			m.log.Info("shutting down", "reason", context.Cause(ctx).Error())
+		}
 		return m.Close()
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
@@ -215,6 +223,8 @@ type Main struct {
 	stopBG   context.CancelFunc
 	bgDone   chan struct{}
 	listener net.Listener
+	dirLock  *os.File         // the SQLite data dir's lock, held while serving
+	chain    *httpchain.Chain // the middleware chain (its in-flight count)
 	http     *http.Server
 	done     chan error
 	log      *slog.Logger
@@ -487,11 +497,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	sealer, err := m.openState(ctx, cfg)
-	if err != nil {
+	// Listen first: a port in use fails before anything is written.
+	if err := m.listen(cfg); err != nil {
 		return err
 	}
-	if err := m.listen(cfg); err != nil {
+	sealer, err := m.openState(ctx, cfg)
+	if err != nil {
 		return err
 	}
 	svc, err := m.buildServices(ctx, cfg, sealer)
@@ -601,6 +612,13 @@ func (m *Main) openState(ctx context.Context, cfg *settings) (*seal.Sealer, erro
 	if !inMemory {
 		if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		if m.Store == "sqlite" || m.Store == "" {
+			lock, err := lockDataDir(m.DataDir)
+			if err != nil {
+				return nil, err
+			}
+			m.dirLock = lock
 		}
 	}
 	var master []byte
@@ -791,7 +809,8 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 	}).Register(mux)
 	(&ccp.Handler{Fed: svc.fed, Connect: svc.connect, Agents: svc.agents, Hub: svc.hub, Log: m.log}).Register(mux)
 	mux.Handle("/", api)
-	return endpoints(&httpchain.Chain{Log: m.log, Metrics: svc.metrics, Now: m.Now}, mux, api, m.maxPerAccount, m.bodyTimeout)
+	m.chain = &httpchain.Chain{Log: m.log, Metrics: svc.metrics, Now: m.Now}
+	return endpoints(m.chain, mux, api, m.maxPerAccount, m.bodyTimeout)
 }
 
 // ready answers /readyz: ready means the store answers its health probe.
@@ -936,11 +955,16 @@ func (m *Main) Close() error {
 		m.stopBG = nil
 	}
 	if m.http != nil {
+		start, inFlight := time.Now(), m.chain.Active()
+		pending := m.audit.Pending()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := m.http.Shutdown(ctx); err != nil {
+		err := m.http.Shutdown(ctx)
+		if err != nil {
 			errs = append(errs, err)
 		}
+		m.log.Info("drained", "requests_in_flight", inFlight, "requests_cut_off", m.chain.Active(),
+			"audit_records_pending", pending, "took_ms", time.Since(start).Milliseconds())
 		if err := <-m.done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
@@ -957,6 +981,10 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.store = nil
+	}
+	if m.dirLock != nil {
+		m.dirLock.Close()
+		m.dirLock = nil
 	}
 	if m.logBuf != nil {
 		m.logBuf.Close()

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -68,6 +69,12 @@ func TestGracefulShutdown(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("did not exit after SIGTERM")
 	}
+	// The signal and what was drained are logged.
+	for _, want := range []string{`"msg":"shutting down","signal":"terminated"`, `"msg":"drained","requests_in_flight":1,"requests_cut_off":0`} {
+		if !strings.Contains(p.logs.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, p.logs.String())
+		}
+	}
 	// The store was closed cleanly and the write is there.
 	p2 := startBinary(t, dir)
 	srv := &server{t: t, url: p2.url}
@@ -112,4 +119,49 @@ func TestFailedRunClosesWhatItOpened(t *testing.T) {
 	must(t, m.ParseFlags([]string{"--listen", addr, "--data-dir", dir}))
 	must(t, m.Run(t.Context()))
 	must(t, m.Close())
+}
+
+// TestPortInUseWritesNothing: a server whose port is taken fails before it
+// creates its data dir, master key or database.
+func TestPortInUseWritesNothing(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer ln.Close()
+	dir := filepath.Join(t.TempDir(), "data")
+	m := NewMain()
+	m.Stderr = discard{}
+	must(t, m.ParseFlags([]string{"--listen", ln.Addr().String(), "--data-dir", dir}))
+	err = m.Run(t.Context())
+	if err == nil {
+		m.Close()
+		t.Fatal("started on a port in use")
+	}
+	if !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("error: %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the data dir was created (%v) by a start that could not listen", err)
+	}
+}
+
+// TestSecondServerOnDataDirRefused: a second server on a SQLite data dir
+// that one is serving is refused, naming the first one's pid; once the
+// first stops, the data dir is free again.
+func TestSecondServerOnDataDirRefused(t *testing.T) {
+	requireSQLite(t)
+	dir := t.TempDir()
+	first := startServer(t, dir)
+	m := NewMain()
+	m.Stderr = discard{}
+	must(t, m.ParseFlags([]string{"--listen", "127.0.0.1:0", "--data-dir", dir}))
+	err := m.Run(t.Context())
+	if err == nil {
+		m.Close()
+		t.Fatal("a second server started on the same data dir")
+	}
+	if want := "is in use by another connectfed (pid " + strconv.Itoa(os.Getpid()) + ")"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q lacks %q", err, want)
+	}
+	first.stop()
+	startServer(t, dir) // free again
 }

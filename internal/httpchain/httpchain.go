@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectfed/connectfed"
@@ -58,7 +59,12 @@ type Chain struct {
 	// Route names requests the handler did not name; nil names them
 	// ("unknown", "unknown").
 	Route Route
+
+	active atomic.Int64
 }
+
+// Active is the number of requests in progress.
+func (c *Chain) Active() int64 { return c.active.Load() }
 
 // Writer records the status for the access log; http.ResponseController
 // reaches the connection through Unwrap.
@@ -97,6 +103,8 @@ func (c *Chain) now() time.Time {
 // Wrap returns h inside the chain.
 func (c *Chain) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		c.active.Add(1)
+		defer c.active.Add(-1)
 		info := &Info{ID: connectfed.NewUUID(), Start: c.now()}
 		rw.Header().Set("x-amzn-RequestId", info.ID)
 		w := &Writer{ResponseWriter: rw, info: info}
