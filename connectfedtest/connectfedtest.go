@@ -12,8 +12,10 @@
 //	}
 //
 // The server answers the AWS API (Connect, IAM, STS) with SigV4 and IAM
-// policy evaluation, the sign-in pages and the token endpoints, as
-// `connectfed serve --store memory` does, built from the same packages.
+// policy evaluation, the sign-in pages, the token endpoints, /saml and the
+// CCP, as `connectfed serve --store memory` does, built from the same
+// packages (TestSameAssembly in cmd/connectfed keeps the two in step).
+// What it leaves out: the request limits and the access log.
 // Every server is separate: parallel tests each get their own.
 package connectfedtest
 
@@ -34,8 +36,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/agent"
 	"github.com/connectfed/connectfed/audit"
 	"github.com/connectfed/connectfed/awsapi"
+	"github.com/connectfed/connectfed/ccp"
 	"github.com/connectfed/connectfed/connect"
 	"github.com/connectfed/connectfed/events"
 	"github.com/connectfed/connectfed/federation"
@@ -161,8 +165,10 @@ func start(o options) (*Server, error) {
 	rec := &audit.Recorder{Store: store, Log: log}
 	rec.Start()
 	sink := &events.Sink{Audit: rec, Metrics: met, Log: log, Now: o.now}
+	hub := &ccp.Hub{}
+	agents := &agent.Service{Store: store, Now: o.now, Changed: hub.Notify}
 	api := awsapi.New(awsapi.Config{
-		Store: store, Identity: ids, Connect: cs, Federation: fed, Logger: log, Now: o.now,
+		Store: store, Identity: ids, Connect: cs, Agents: agents, Federation: fed, Logger: log, Now: o.now,
 		PageKey: sealer.DeriveKey("pagination"), Metrics: met, Events: sink, Faults: &awsapi.Faults{},
 		Seed: seed.API(ids, cs),
 	})
@@ -170,7 +176,8 @@ func start(o options) (*Server, error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ready\n") })
 	mux.Handle("GET /metrics", met.Registry.Handler())
-	(&web.Handler{Fed: fed, Log: log, Now: o.now, Events: sink}).Register(mux)
+	(&web.Handler{Fed: fed, Log: log, Now: o.now, Events: sink, Identity: ids}).Register(mux)
+	(&ccp.Handler{Fed: fed, Connect: cs, Agents: agents, Hub: hub, Log: log}).Register(mux)
 	mux.Handle("/", api)
 	s := &Server{URL: url, Region: Region, store: store, ids: ids, connect: cs, audit: rec,
 		http: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, done: make(chan error, 1)}
