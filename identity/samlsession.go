@@ -93,6 +93,7 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in SAMLInput) (*SAMLRe
 		found = found || r.RoleARN == in.RoleARN && r.ProviderARN == in.ProviderARN
 	}
 	if !found {
+		s.explainDenialOf(ctx, in.ProviderARN, "sts:AssumeRoleWithSAML", in.RoleARN, "the assertion's Role attribute does not list this role and provider")
 		return nil, connectfed.TypedErrorf(connectfed.EFORBIDDEN, connectfed.AccessDenied, "Not authorized to perform sts:AssumeRoleWithSAML")
 	}
 	if a.RoleSessionName == "" {
