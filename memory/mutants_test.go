@@ -83,3 +83,6 @@ func TestSuiteCatchesMutants(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkGet is the point read every store measures (storetest.BenchGet).
+func BenchmarkGet(b *testing.B) { storetest.BenchGet(b, New()) }
