@@ -436,7 +436,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 
-	wake, stop := h.Hub.subscribe(agent.InstanceKey(sc, ws.InstanceID))
+	wake, closed, stop := h.Hub.subscribe(agent.InstanceKey(sc, ws.InstanceID))
 	defer stop()
 	tick := h.Tick
 	if tick <= 0 {
@@ -476,6 +476,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-r.Context().Done():
+			return
+		case <-closed:
 			return
 		case <-wake:
 		case <-t.C:

@@ -61,7 +61,8 @@ var hostPage = template.Must(template.New("host").Parse(`<!doctype html>
 var cfLog = window.cfLog = [];
 function log(s) { cfLog.push(s); }
 connect.core.initCCP(document.getElementById("ccp"), {
-  ccpUrl: {{.CCPURL}}, loginPopup: false, ccpLoadTimeout: {{.LoadTimeout}},
+  ccpUrl: {{.CCPURL}}, ccpLoadTimeout: {{.LoadTimeout}},
+  loginPopup: {{if .LoginURL}}true, loginUrl: {{.LoginURL}}, loginPopupAutoClose: true{{else}}false{{end}},
   softphone: { allowFramedSoftphone: false }
 });
 // Sign in inside the frame once its first page (no session yet) has
@@ -119,6 +120,12 @@ window.cfClear = function () {
 // than connectfed: http://localhost:<port> (connectfed is on 127.0.0.1).
 func hostServer(t *testing.T, bundle string, page func() []byte) string {
 	t.Helper()
+	return hostServerOn(t, "localhost", bundle, page)
+}
+
+// hostServerOn is hostServer under another host name.
+func hostServerOn(t *testing.T, host, bundle string, page func() []byte) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -138,16 +145,24 @@ func hostServer(t *testing.T, bundle string, page func() []byte) string {
 	})}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	return fmt.Sprintf("http://%s:%d", host, ln.Addr().(*net.TCPAddr).Port)
 }
 
 func renderHost(t *testing.T, srvURL, instanceID string, creds any, signIn bool, loadTimeout int) []byte {
+	t.Helper()
+	return renderHostLogin(t, srvURL, instanceID, creds, signIn, loadTimeout, "")
+}
+
+// renderHostLogin is renderHost with the library's popup sign-in
+// (loginPopup: true, loginUrl) when loginURL is set.
+func renderHostLogin(t *testing.T, srvURL, instanceID string, creds any, signIn bool, loadTimeout int, loginURL string) []byte {
 	t.Helper()
 	cb, _ := json.Marshal(creds)
 	var b strings.Builder
 	must(t, hostPage.Execute(&b, map[string]any{
 		"SignIn": srvURL + "/connect/" + instanceID + "/auth/sign-in", "Credentials": string(cb),
 		"CCPURL": srvURL + "/connect/" + instanceID + "/ccp-v2", "SignInFrame": signIn, "LoadTimeout": loadTimeout,
+		"LoginURL": loginURL,
 	}))
 	return []byte(b.String())
 }
@@ -374,6 +389,29 @@ func TestCCPNotApprovedOrigin(t *testing.T) {
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self'") || strings.Contains(csp, host) {
 		t.Errorf("CSP: %s", csp)
 	}
+}
+
+// TestCCPLoginPopup: the library's own path. With no session the CCP never
+// acknowledges, so the library opens loginUrl (here the token's SignInUrl)
+// in a popup and reloads its frame until the CCP answers. The desktop is
+// on the same site as connectfed (127.0.0.1, another port), where the
+// popup's first-party cookie reaches the frame.
+func TestCCPLoginPopup(t *testing.T) {
+	requireTool(t, "chromium")
+	bundle := streamsBundle(t, streamsVersions[0].pkg)
+	ctx := browser(t)
+	consoleTo(t, ctx)
+	f := newFedFixture(t)
+	var page []byte
+	host := hostServerOn(t, "127.0.0.1", bundle, func() []byte { return page })
+	cc := connect.NewFromConfig(f.config("test", "test", ""))
+	_, err := cc.AssociateApprovedOrigin(context.Background(), &connect.AssociateApprovedOriginInput{InstanceId: aws.String(f.instanceID), Origin: aws.String(host)})
+	must(t, err)
+	tok := f.federate(t)
+	page = renderHostLogin(t, f.srv.url, f.instanceID, map[string]any{}, false, 2000, *tok.SignInUrl)
+	must(t, chromedp.Run(ctx, chromedp.Navigate(host)))
+	waitLog(t, ctx, 0, "initialized", 30*time.Second)
+	waitLog(t, ctx, 0, "agent:alice|Basic Routing Profile|alice", 10*time.Second)
 }
 
 // TestAgentDesktopExample runs examples/agent-desktop as its README says

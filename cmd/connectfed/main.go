@@ -210,6 +210,8 @@ type Main struct {
 	gcInterval     time.Duration
 	trustedProxies []netip.Prefix
 	ringTimeout    time.Duration
+	// onShutdown runs when the server starts shutting down.
+	onShutdown []func()
 
 	Stdout, Stderr io.Writer
 
@@ -731,6 +733,7 @@ func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Se
 	m.audit = &audit.Recorder{Store: store, Log: m.log, Retention: m.auditRetention}
 	m.audit.Start()
 	hub := &ccp.Hub{}
+	m.onShutdown = append(m.onShutdown, hub.Close) // open CCP streams end
 	agents := &agent.Service{Store: store, Now: m.Now, RingTimeout: m.ringTimeout, Changed: hub.Notify}
 	return &services{sealer: sealer, identity: ids, connect: connectSvc, fed: fed, agents: agents, hub: hub, metrics: met,
 		events: &events.Sink{Audit: m.audit, Metrics: met, Log: m.log, Now: m.Now}, creds: creds}, nil
@@ -839,6 +842,9 @@ func (m *Main) serve(h http.Handler) {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.log.Handler(), slog.LevelWarn),
+	}
+	for _, f := range m.onShutdown {
+		m.http.RegisterOnShutdown(f)
 	}
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.http.Serve(m.listener) }()
