@@ -90,6 +90,10 @@ type Instance struct {
 	Status                 string            `json:"status"`
 	Created                time.Time         `json:"created"`
 	Tags                   map[string]string `json:"tags,omitempty"`
+	// Attributes are the instance attributes UpdateInstanceAttribute set
+	// (InstanceAttributeType -> "true"/"false" or a value); the others have
+	// their defaults.
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // ARN returns the instance's ARN.
@@ -151,22 +155,63 @@ func (u *User) ARN() string {
 
 // SecurityProfile is a named set of Connect permissions.
 type SecurityProfile struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	LastModified time.Time `json:"lastModified"`
+	ID                       string            `json:"id"`
+	Name                     string            `json:"name"`
+	Description              string            `json:"description,omitempty"`
+	Permissions              []string          `json:"permissions,omitempty"`
+	AllowedAccessControlTags map[string]string `json:"allowedAccessControlTags,omitempty"`
+	TagRestrictedResources   []string          `json:"tagRestrictedResources,omitempty"`
+	Tags                     map[string]string `json:"tags,omitempty"`
+	LastModified             time.Time         `json:"lastModified"`
 }
 
 // RoutingProfile routes contacts to agents from queues.
 type RoutingProfile struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	DefaultQueueID string    `json:"defaultQueueId"`
-	LastModified   time.Time `json:"lastModified"`
+	ID                     string               `json:"id"`
+	Name                   string               `json:"name"`
+	Description            string               `json:"description,omitempty"`
+	DefaultQueueID         string               `json:"defaultQueueId"`
+	MediaConcurrencies     []MediaConcurrency   `json:"mediaConcurrencies,omitempty"`
+	Queues                 []RoutingQueueConfig `json:"queues,omitempty"`
+	AgentAvailabilityTimer string               `json:"agentAvailabilityTimer,omitempty"`
+	IsDefault              bool                 `json:"isDefault,omitempty"`
+	Tags                   map[string]string    `json:"tags,omitempty"`
+	LastModified           time.Time            `json:"lastModified"`
+}
+
+// MediaConcurrency is how many contacts of a channel an agent handles at
+// once.
+type MediaConcurrency struct {
+	Channel      string `json:"channel"`
+	Concurrency  int    `json:"concurrency"`
+	CrossChannel string `json:"crossChannel,omitempty"` // BehaviorType
+}
+
+// RoutingQueueConfig is one queue and channel a routing profile takes
+// contacts from.
+type RoutingQueueConfig struct {
+	QueueID  string `json:"queueId"`
+	Channel  string `json:"channel"`
+	Priority int    `json:"priority"`
+	Delay    int    `json:"delay"`
 }
 
 // Queue holds contacts waiting for an agent.
 type Queue struct {
-	ID           string    `json:"id"`
-	Name         string    `json:"name"`
-	LastModified time.Time `json:"lastModified"`
+	ID                 string            `json:"id"`
+	Name               string            `json:"name"`
+	Description        string            `json:"description,omitempty"`
+	HoursOfOperationID string            `json:"hoursOfOperationId,omitempty"`
+	MaxContacts        *int64            `json:"maxContacts,omitempty"`
+	Status             string            `json:"status,omitempty"` // "" is ENABLED
+	OutboundCaller     *OutboundCaller   `json:"outboundCaller,omitempty"`
+	Tags               map[string]string `json:"tags,omitempty"`
+	LastModified       time.Time         `json:"lastModified"`
+}
+
+// OutboundCaller is a queue's OutboundCallerConfig.
+type OutboundCaller struct {
+	IDName     string `json:"idName,omitempty"`
+	IDNumberID string `json:"idNumberId,omitempty"`
+	FlowID     string `json:"flowId,omitempty"`
 }

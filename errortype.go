@@ -33,6 +33,7 @@ const (
 	RequestEntityTooLargeException
 	RequestTimeoutException
 	ResourceConflictException
+	ResourceInUseException
 	ResourceNotFoundException
 	SerializationException
 	ServiceQuotaExceededException
@@ -104,6 +105,7 @@ var errorTypes = [numErrorTypes]struct {
 	RequestEntityTooLargeException:      {"RequestEntityTooLargeException", 413},
 	RequestTimeoutException:             {"RequestTimeoutException", 408},
 	ResourceConflictException:           {"ResourceConflictException", 409},
+	ResourceInUseException:              {"ResourceInUseException", 409},
 	ResourceNotFoundException:           {"ResourceNotFoundException", 404},
 	SerializationException:              {"SerializationException", 400},
 	ServiceQuotaExceededException:       {"ServiceQuotaExceededException", 402},

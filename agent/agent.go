@@ -36,6 +36,7 @@ var (
 
 func init() {
 	connect.RegisterInstanceKinds(kindStatus, kindState, kindOrigin, kindCont, kindLive)
+	connect.RegisterTaggable("agent-state", kindStatus, defaultStatusHook)
 }
 
 // DefaultRingTimeout is how long a contact is offered to an agent before

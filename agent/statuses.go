@@ -303,3 +303,31 @@ func (s *Service) Origins(ctx context.Context, sc connect.Scope, instanceID stri
 	sort.Strings(out)
 	return out, err
 }
+
+// defaultStatusHook lets TagResource and aws:ResourceTag see the default
+// statuses of an instance that has only the virtual ones: a tag write
+// stores them first, as any other status write does.
+func defaultStatusHook(tx connectfed.Tx, sc connect.Scope, instanceID, id string, write bool) (bool, error) {
+	var inst connectfed.Instance
+	if err := connect.InstanceTx(tx, sc, instanceID, &inst); err != nil {
+		return false, nil
+	}
+	stored, err := connectfed.ListJSONValues[Status](tx, kindStatus, connect.ChildKey(sc, inst.ID, ""))
+	if err != nil || len(stored) > 0 {
+		return false, err
+	}
+	defs := defaultStatuses(inst.ID, inst.Created)
+	found := false
+	for _, d := range defs {
+		found = found || d.ID == id
+	}
+	if !found || !write {
+		return found, nil
+	}
+	for _, d := range defs {
+		if err := connectfed.CreateJSON(tx, kindStatus, connect.ChildKey(sc, inst.ID, d.ID), d); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}

@@ -195,7 +195,7 @@ func (s *Server) createAgentStatus(c *call, l []string) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := s.authorize(c, s.instanceARN(c, l[0])+"/agent-state/*", instanceConditions(c, l[0])); err != nil {
+	if err := s.authorize(c, s.instanceARN(c, l[0])+"/agent-state/*", withRequestTags(instanceConditions(c, l[0]), in.Tags)); err != nil {
 		return nil, err
 	}
 	st, err := s.cfg.Agents.CreateStatus(c.ctx, c.scope, l[0], agent.StatusInput{Name: in.Name, Description: in.Description, State: in.State, DisplayOrder: in.DisplayOrder, Tags: in.Tags})

@@ -60,6 +60,7 @@ func (s *Server) serveConnect(c *call) {
 // authorize checks connect:<op> on resource for the caller.
 func (s *Server) authorize(c *call, resource string, conditions map[string][]string) error {
 	c.target = resource
+	conditions = s.withResourceTags(c, resource, conditions)
 	return s.cfg.Identity.Authorize(c.ctx, c.principal, "connect:"+c.op, resource, conditions)
 }
 
@@ -149,7 +150,7 @@ func (s *Server) createInstance(c *call, _ []string) (any, error) {
 	if err := decodeJSON(c.body, &in); err != nil {
 		return nil, err
 	}
-	if err := s.authorize(c, "*", nil); err != nil {
+	if err := s.authorize(c, "*", withRequestTags(nil, in.Tags)); err != nil {
 		return nil, err
 	}
 	v := &violations{errType: connectfed.InvalidRequestException}

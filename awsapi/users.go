@@ -112,7 +112,7 @@ func (s *Server) createUser(c *call, l []string) (any, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := s.authorize(c, s.instanceARN(c, l[0]), instanceConditions(c, l[0])); err != nil {
+	if err := s.authorize(c, s.instanceARN(c, l[0]), withRequestTags(instanceConditions(c, l[0]), in.Tags)); err != nil {
 		return nil, err
 	}
 	u, err := s.cfg.Connect.CreateUser(c.ctx, c.scope, l[0], connect.CreateUserInput{

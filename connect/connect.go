@@ -165,8 +165,10 @@ func (s *Service) CreateInstance(ctx context.Context, sc Scope, in CreateInstanc
 		// from the id so the access URL is always well formed.
 		inst.Alias = "instance-" + inst.ID[:8]
 	}
-	queue := connectfed.Queue{ID: connectfed.NewUUID(), Name: DefaultQueue, LastModified: now}
-	routing := connectfed.RoutingProfile{ID: connectfed.NewUUID(), Name: DefaultRoutingProfile, DefaultQueueID: queue.ID, LastModified: now}
+	hours := defaultHours(now)
+	queue := connectfed.Queue{ID: connectfed.NewUUID(), Name: DefaultQueue, Description: "The default queue",
+		HoursOfOperationID: hours.ID, Status: "ENABLED", LastModified: now}
+	routing := defaultRouting(now, queue.ID)
 	err := s.update(ctx, func(tx connectfed.Tx) error {
 		if in.Alias != "" {
 			if err := tx.Create(kindInstanceAlias, sc.prefix()+strings.ToLower(in.Alias), []byte(`"`+inst.ID+`"`)); err != nil {
@@ -187,6 +189,9 @@ func (s *Service) CreateInstance(ctx context.Context, sc Scope, in CreateInstanc
 			if err := connectfed.CreateJSON(tx, kindSecurity, childKey(sc, inst.ID, p.ID), p); err != nil {
 				return err
 			}
+		}
+		if err := connectfed.CreateJSON(tx, kindHours, childKey(sc, inst.ID, hours.ID), hours); err != nil {
+			return err
 		}
 		if err := connectfed.CreateJSON(tx, kindQueue, childKey(sc, inst.ID, queue.ID), queue); err != nil {
 			return err

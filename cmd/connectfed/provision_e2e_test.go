@@ -1,0 +1,354 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/connect"
+	"github.com/aws/aws-sdk-go-v2/service/connect/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+)
+
+// wantCode fails unless err is the AWS error code.
+func wantCode(t *testing.T, what string, err error, code string) {
+	t.Helper()
+	if got := apiCode(err); got != code {
+		t.Errorf("%s: error %v (code %q), want %s", what, err, got, code)
+	}
+}
+
+func newProvisionInstance(t *testing.T, cc *connect.Client, alias string) string {
+	t.Helper()
+	out, err := cc.CreateInstance(context.Background(), &connect.CreateInstanceInput{
+		IdentityManagementType: types.DirectoryTypeSaml, InstanceAlias: aws.String(alias),
+		InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true),
+		Tags: map[string]string{"env": "test"},
+	})
+	must(t, err)
+	return *out.Id
+}
+
+// TestConnectQueuesAndProfiles drives queues, hours of operation, routing
+// profiles and security profiles through aws-sdk-go-v2: the defaults a new
+// instance has, every operation's success and its modelled errors.
+func TestConnectQueuesAndProfiles(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t, "")
+	cc := connect.NewFromConfig(srv.awsConfig("test", "test", ""))
+	inst := newProvisionInstance(t, cc, "queues-test")
+	id := aws.String(inst)
+
+	// Defaults: Basic Hours, BasicQueue on it, the default routing profile on BasicQueue.
+	hl, err := cc.ListHoursOfOperations(ctx, &connect.ListHoursOfOperationsInput{InstanceId: id})
+	must(t, err)
+	if len(hl.HoursOfOperationSummaryList) != 1 || *hl.HoursOfOperationSummaryList[0].Name != "Basic Hours" {
+		t.Fatalf("hours = %+v", hl.HoursOfOperationSummaryList)
+	}
+	hoursID := *hl.HoursOfOperationSummaryList[0].Id
+	hd, err := cc.DescribeHoursOfOperation(ctx, &connect.DescribeHoursOfOperationInput{InstanceId: id, HoursOfOperationId: &hoursID})
+	must(t, err)
+	if len(hd.HoursOfOperation.Config) != 7 || *hd.HoursOfOperation.TimeZone == "" ||
+		*hd.HoursOfOperation.HoursOfOperationArn != "arn:aws:connect:us-east-1:000000000000:instance/"+inst+"/operating-hours/"+hoursID {
+		t.Errorf("Basic Hours = %+v", hd.HoursOfOperation)
+	}
+	_, err = cc.DescribeHoursOfOperation(ctx, &connect.DescribeHoursOfOperationInput{InstanceId: id, HoursOfOperationId: aws.String("nope")})
+	wantCode(t, "DescribeHoursOfOperation unknown", err, "ResourceNotFoundException")
+
+	ql, err := cc.ListQueues(ctx, &connect.ListQueuesInput{InstanceId: id})
+	must(t, err)
+	if len(ql.QueueSummaryList) != 1 || *ql.QueueSummaryList[0].Name != "BasicQueue" || ql.QueueSummaryList[0].QueueType != types.QueueTypeStandard {
+		t.Fatalf("queues = %+v", ql.QueueSummaryList)
+	}
+	basicQueue := *ql.QueueSummaryList[0].Id
+	bq, err := cc.DescribeQueue(ctx, &connect.DescribeQueueInput{InstanceId: id, QueueId: &basicQueue})
+	must(t, err)
+	if *bq.Queue.HoursOfOperationId != hoursID || bq.Queue.Status != types.QueueStatusEnabled {
+		t.Errorf("BasicQueue = %+v", bq.Queue)
+	}
+	agentQ, err := cc.ListQueues(ctx, &connect.ListQueuesInput{InstanceId: id, QueueTypes: []types.QueueType{types.QueueTypeAgent}})
+	must(t, err)
+	if len(agentQ.QueueSummaryList) != 0 {
+		t.Errorf("agent queues = %+v", agentQ.QueueSummaryList)
+	}
+
+	// Queues.
+	sales, err := cc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String("Sales"), Description: aws.String("sales line"),
+		HoursOfOperationId: &hoursID, MaxContacts: aws.Int32(10), Tags: map[string]string{"dept": "sales"},
+		OutboundCallerConfig: &types.OutboundCallerConfig{OutboundCallerIdName: aws.String("ACME Sales")}})
+	must(t, err)
+	if *sales.QueueArn != "arn:aws:connect:us-east-1:000000000000:instance/"+inst+"/queue/"+*sales.QueueId {
+		t.Errorf("QueueArn = %s", *sales.QueueArn)
+	}
+	_, err = cc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String("Sales"), HoursOfOperationId: &hoursID})
+	wantCode(t, "CreateQueue duplicate", err, "DuplicateResourceException")
+	_, err = cc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String("X"), HoursOfOperationId: aws.String("nope")})
+	wantCode(t, "CreateQueue unknown hours", err, "ResourceNotFoundException")
+	_, err = cc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String(""), HoursOfOperationId: &hoursID})
+	wantCode(t, "CreateQueue empty name", err, "InvalidParameterException")
+	_, err = cc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: aws.String("nope"), Name: aws.String("Y"), HoursOfOperationId: &hoursID})
+	wantCode(t, "CreateQueue unknown instance", err, "ResourceNotFoundException")
+	support, err := cc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String("Support"), HoursOfOperationId: &hoursID})
+	must(t, err)
+
+	_, err = cc.UpdateQueueName(ctx, &connect.UpdateQueueNameInput{InstanceId: id, QueueId: sales.QueueId, Name: aws.String("Inside Sales")})
+	must(t, err)
+	_, err = cc.UpdateQueueName(ctx, &connect.UpdateQueueNameInput{InstanceId: id, QueueId: sales.QueueId, Name: aws.String("Support")})
+	wantCode(t, "UpdateQueueName taken", err, "DuplicateResourceException")
+	_, err = cc.UpdateQueueName(ctx, &connect.UpdateQueueNameInput{InstanceId: id, QueueId: aws.String("nope"), Name: aws.String("Z")})
+	wantCode(t, "UpdateQueueName unknown", err, "ResourceNotFoundException")
+	_, err = cc.UpdateQueueStatus(ctx, &connect.UpdateQueueStatusInput{InstanceId: id, QueueId: sales.QueueId, Status: types.QueueStatusDisabled})
+	must(t, err)
+	_, err = cc.UpdateQueueStatus(ctx, &connect.UpdateQueueStatusInput{InstanceId: id, QueueId: sales.QueueId, Status: "PAUSED"})
+	wantCode(t, "UpdateQueueStatus bad enum", err, "InvalidParameterException")
+	dq, err := cc.DescribeQueue(ctx, &connect.DescribeQueueInput{InstanceId: id, QueueId: sales.QueueId})
+	must(t, err)
+	if *dq.Queue.Name != "Inside Sales" || *dq.Queue.Description != "sales line" || dq.Queue.Status != types.QueueStatusDisabled ||
+		*dq.Queue.MaxContacts != 10 || dq.Queue.Tags["dept"] != "sales" || *dq.Queue.OutboundCallerConfig.OutboundCallerIdName != "ACME Sales" {
+		t.Errorf("DescribeQueue = %+v", dq.Queue)
+	}
+	_, err = cc.DescribeQueue(ctx, &connect.DescribeQueueInput{InstanceId: id, QueueId: aws.String("nope")})
+	wantCode(t, "DescribeQueue unknown", err, "ResourceNotFoundException")
+	// Paging: 3 queues, 2 a page.
+	var names []string
+	p := connect.NewListQueuesPaginator(cc, &connect.ListQueuesInput{InstanceId: id, MaxResults: aws.Int32(2)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		must(t, err)
+		for _, q := range page.QueueSummaryList {
+			names = append(names, *q.Name)
+		}
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"BasicQueue", "Inside Sales", "Support"}) {
+		t.Errorf("paged queues = %v", names)
+	}
+
+	// Routing profiles.
+	rp, err := cc.CreateRoutingProfile(ctx, &connect.CreateRoutingProfileInput{
+		InstanceId: id, Name: aws.String("Sales agents"), Description: aws.String("sales and support"),
+		DefaultOutboundQueueId: sales.QueueId,
+		MediaConcurrencies: []types.MediaConcurrency{{Channel: types.ChannelVoice, Concurrency: aws.Int32(1)},
+			{Channel: types.ChannelChat, Concurrency: aws.Int32(3), CrossChannelBehavior: &types.CrossChannelBehavior{BehaviorType: types.BehaviorTypeRouteAnyChannel}}},
+		QueueConfigs: []types.RoutingProfileQueueConfig{{QueueReference: &types.RoutingProfileQueueReference{QueueId: sales.QueueId, Channel: types.ChannelVoice}, Priority: aws.Int32(1), Delay: aws.Int32(0)}},
+		Tags:         map[string]string{"dept": "sales"},
+	})
+	must(t, err)
+	rpID := rp.RoutingProfileId
+	_, err = cc.CreateRoutingProfile(ctx, &connect.CreateRoutingProfileInput{InstanceId: id, Name: aws.String("Sales agents"), Description: aws.String("d"),
+		DefaultOutboundQueueId: sales.QueueId, MediaConcurrencies: []types.MediaConcurrency{{Channel: types.ChannelVoice, Concurrency: aws.Int32(1)}}})
+	wantCode(t, "CreateRoutingProfile duplicate", err, "DuplicateResourceException")
+	_, err = cc.CreateRoutingProfile(ctx, &connect.CreateRoutingProfileInput{InstanceId: id, Name: aws.String("Other"), Description: aws.String("d"),
+		DefaultOutboundQueueId: aws.String("nope"), MediaConcurrencies: []types.MediaConcurrency{{Channel: types.ChannelVoice, Concurrency: aws.Int32(1)}}})
+	wantCode(t, "CreateRoutingProfile unknown queue", err, "ResourceNotFoundException")
+	_, err = cc.CreateRoutingProfile(ctx, &connect.CreateRoutingProfileInput{InstanceId: id, Name: aws.String("Other"), Description: aws.String("d"),
+		DefaultOutboundQueueId: sales.QueueId, MediaConcurrencies: []types.MediaConcurrency{{Channel: types.ChannelVoice, Concurrency: aws.Int32(11)}}})
+	wantCode(t, "CreateRoutingProfile concurrency 11", err, "InvalidParameterException")
+
+	_, err = cc.AssociateRoutingProfileQueues(ctx, &connect.AssociateRoutingProfileQueuesInput{InstanceId: id, RoutingProfileId: rpID,
+		QueueConfigs: []types.RoutingProfileQueueConfig{{QueueReference: &types.RoutingProfileQueueReference{QueueId: support.QueueId, Channel: types.ChannelChat}, Priority: aws.Int32(2), Delay: aws.Int32(30)}}})
+	must(t, err)
+	_, err = cc.AssociateRoutingProfileQueues(ctx, &connect.AssociateRoutingProfileQueuesInput{InstanceId: id, RoutingProfileId: rpID,
+		QueueConfigs: []types.RoutingProfileQueueConfig{{QueueReference: &types.RoutingProfileQueueReference{QueueId: aws.String("nope"), Channel: types.ChannelChat}, Priority: aws.Int32(2), Delay: aws.Int32(30)}}})
+	wantCode(t, "AssociateRoutingProfileQueues unknown queue", err, "ResourceNotFoundException")
+	_, err = cc.AssociateRoutingProfileQueues(ctx, &connect.AssociateRoutingProfileQueuesInput{InstanceId: id, RoutingProfileId: rpID,
+		QueueConfigs: []types.RoutingProfileQueueConfig{{QueueReference: &types.RoutingProfileQueueReference{QueueId: support.QueueId, Channel: types.ChannelChat}, Priority: aws.Int32(100), Delay: aws.Int32(0)}}})
+	wantCode(t, "AssociateRoutingProfileQueues priority 100", err, "InvalidParameterException")
+	lq, err := cc.ListRoutingProfileQueues(ctx, &connect.ListRoutingProfileQueuesInput{InstanceId: id, RoutingProfileId: rpID})
+	must(t, err)
+	if len(lq.RoutingProfileQueueConfigSummaryList) != 2 {
+		t.Errorf("routing profile queues = %+v", lq.RoutingProfileQueueConfigSummaryList)
+	}
+	for _, q := range lq.RoutingProfileQueueConfigSummaryList {
+		if *q.QueueId == *support.QueueId && (*q.QueueName != "Support" || q.Channel != types.ChannelChat || *q.Priority != 2 || q.Delay != 30) {
+			t.Errorf("support config = %+v", q)
+		}
+	}
+	_, err = cc.DisassociateRoutingProfileQueues(ctx, &connect.DisassociateRoutingProfileQueuesInput{InstanceId: id, RoutingProfileId: rpID,
+		QueueReferences: []types.RoutingProfileQueueReference{{QueueId: support.QueueId, Channel: types.ChannelChat}}})
+	must(t, err)
+	_, err = cc.UpdateRoutingProfileName(ctx, &connect.UpdateRoutingProfileNameInput{InstanceId: id, RoutingProfileId: rpID, Name: aws.String("Sales team")})
+	must(t, err)
+	_, err = cc.UpdateRoutingProfileName(ctx, &connect.UpdateRoutingProfileNameInput{InstanceId: id, RoutingProfileId: rpID, Name: aws.String("Basic Routing Profile")})
+	wantCode(t, "UpdateRoutingProfileName taken", err, "DuplicateResourceException")
+	_, err = cc.UpdateRoutingProfileConcurrency(ctx, &connect.UpdateRoutingProfileConcurrencyInput{InstanceId: id, RoutingProfileId: rpID,
+		MediaConcurrencies: []types.MediaConcurrency{{Channel: types.ChannelTask, Concurrency: aws.Int32(5)}}})
+	must(t, err)
+	_, err = cc.UpdateRoutingProfileConcurrency(ctx, &connect.UpdateRoutingProfileConcurrencyInput{InstanceId: id, RoutingProfileId: rpID,
+		MediaConcurrencies: []types.MediaConcurrency{{Channel: types.ChannelVoice, Concurrency: aws.Int32(2)}}})
+	wantCode(t, "UpdateRoutingProfileConcurrency voice 2", err, "InvalidParameterException")
+	_, err = cc.UpdateRoutingProfileDefaultOutboundQueue(ctx, &connect.UpdateRoutingProfileDefaultOutboundQueueInput{InstanceId: id, RoutingProfileId: rpID, DefaultOutboundQueueId: support.QueueId})
+	must(t, err)
+	_, err = cc.UpdateRoutingProfileDefaultOutboundQueue(ctx, &connect.UpdateRoutingProfileDefaultOutboundQueueInput{InstanceId: id, RoutingProfileId: rpID, DefaultOutboundQueueId: aws.String("nope")})
+	wantCode(t, "UpdateRoutingProfileDefaultOutboundQueue unknown", err, "ResourceNotFoundException")
+	drp, err := cc.DescribeRoutingProfile(ctx, &connect.DescribeRoutingProfileInput{InstanceId: id, RoutingProfileId: rpID})
+	must(t, err)
+	r := drp.RoutingProfile
+	if *r.Name != "Sales team" || *r.DefaultOutboundQueueId != *support.QueueId || len(r.MediaConcurrencies) != 3 || *r.NumberOfAssociatedQueues != 1 ||
+		r.Tags["dept"] != "sales" || r.IsDefault || *r.InstanceId != inst {
+		t.Errorf("DescribeRoutingProfile = %+v", r)
+	}
+
+	// Security profiles.
+	sp, err := cc.CreateSecurityProfile(ctx, &connect.CreateSecurityProfileInput{InstanceId: id, SecurityProfileName: aws.String("Supervisor"),
+		Description: aws.String("floor supervisors"), Permissions: []string{"BasicAgentAccess", "OutboundCallAccess"},
+		Tags: map[string]string{"dept": "sales"}})
+	must(t, err)
+	_, err = cc.CreateSecurityProfile(ctx, &connect.CreateSecurityProfileInput{InstanceId: id, SecurityProfileName: aws.String("Supervisor")})
+	wantCode(t, "CreateSecurityProfile duplicate", err, "DuplicateResourceException")
+	_, err = cc.CreateSecurityProfile(ctx, &connect.CreateSecurityProfileInput{InstanceId: id, SecurityProfileName: aws.String("bad/name")})
+	wantCode(t, "CreateSecurityProfile bad name", err, "InvalidParameterException")
+	_, err = cc.UpdateSecurityProfile(ctx, &connect.UpdateSecurityProfileInput{InstanceId: id, SecurityProfileId: sp.SecurityProfileId,
+		Permissions: []string{"BasicAgentAccess", "OutboundCallAccess", "AccessMetrics"}})
+	must(t, err)
+	_, err = cc.UpdateSecurityProfile(ctx, &connect.UpdateSecurityProfileInput{InstanceId: id, SecurityProfileId: aws.String("nope")})
+	wantCode(t, "UpdateSecurityProfile unknown", err, "ResourceNotFoundException")
+	dsp, err := cc.DescribeSecurityProfile(ctx, &connect.DescribeSecurityProfileInput{InstanceId: id, SecurityProfileId: sp.SecurityProfileId})
+	must(t, err)
+	if *dsp.SecurityProfile.SecurityProfileName != "Supervisor" || *dsp.SecurityProfile.Description != "floor supervisors" ||
+		*dsp.SecurityProfile.OrganizationResourceId != inst || *dsp.SecurityProfile.Arn != *sp.SecurityProfileArn {
+		t.Errorf("DescribeSecurityProfile = %+v", dsp.SecurityProfile)
+	}
+	var perms []string
+	pp := connect.NewListSecurityProfilePermissionsPaginator(cc, &connect.ListSecurityProfilePermissionsInput{InstanceId: id, SecurityProfileId: sp.SecurityProfileId, MaxResults: aws.Int32(2)})
+	for pp.HasMorePages() {
+		page, err := pp.NextPage(ctx)
+		must(t, err)
+		perms = append(perms, page.Permissions...)
+	}
+	if !slices.Equal(perms, []string{"AccessMetrics", "BasicAgentAccess", "OutboundCallAccess"}) {
+		t.Errorf("permissions = %v", perms)
+	}
+
+	// In use: a user holds the profiles.
+	u, err := cc.CreateUser(ctx, &connect.CreateUserInput{InstanceId: id, Username: aws.String("sam"), SecurityProfileIds: []string{*sp.SecurityProfileId},
+		RoutingProfileId: rpID, PhoneConfig: &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone}})
+	must(t, err)
+	_, err = cc.DeleteSecurityProfile(ctx, &connect.DeleteSecurityProfileInput{InstanceId: id, SecurityProfileId: sp.SecurityProfileId})
+	wantCode(t, "DeleteSecurityProfile in use", err, "ResourceInUseException")
+	_, err = cc.DeleteRoutingProfile(ctx, &connect.DeleteRoutingProfileInput{InstanceId: id, RoutingProfileId: rpID})
+	wantCode(t, "DeleteRoutingProfile in use", err, "ResourceInUseException")
+	drp, err = cc.DescribeRoutingProfile(ctx, &connect.DescribeRoutingProfileInput{InstanceId: id, RoutingProfileId: rpID})
+	must(t, err)
+	if *drp.RoutingProfile.NumberOfAssociatedUsers != 1 {
+		t.Errorf("NumberOfAssociatedUsers = %d", *drp.RoutingProfile.NumberOfAssociatedUsers)
+	}
+	_, err = cc.DeleteUser(ctx, &connect.DeleteUserInput{InstanceId: id, UserId: u.UserId})
+	must(t, err)
+	_, err = cc.DeleteSecurityProfile(ctx, &connect.DeleteSecurityProfileInput{InstanceId: id, SecurityProfileId: sp.SecurityProfileId})
+	must(t, err)
+	_, err = cc.DeleteRoutingProfile(ctx, &connect.DeleteRoutingProfileInput{InstanceId: id, RoutingProfileId: rpID})
+	must(t, err)
+	_, err = cc.DescribeRoutingProfile(ctx, &connect.DescribeRoutingProfileInput{InstanceId: id, RoutingProfileId: rpID})
+	wantCode(t, "DescribeRoutingProfile deleted", err, "ResourceNotFoundException")
+	_, err = cc.DeleteSecurityProfile(ctx, &connect.DeleteSecurityProfileInput{InstanceId: id, SecurityProfileId: sp.SecurityProfileId})
+	wantCode(t, "DeleteSecurityProfile again", err, "ResourceNotFoundException")
+}
+
+// TestConnectTags tags every kind of resource, reads the tags back, removes
+// them, and checks that aws:ResourceTag, aws:RequestTag and aws:TagKeys
+// decide IAM policies on Connect calls.
+func TestConnectTags(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t, "")
+	root := srv.awsConfig("test", "test", "")
+	cc := connect.NewFromConfig(root)
+	inst := newProvisionInstance(t, cc, "tags-test")
+	id := aws.String(inst)
+	instARN := "arn:aws:connect:us-east-1:000000000000:instance/" + inst
+
+	sp, err := cc.CreateSecurityProfile(ctx, &connect.CreateSecurityProfileInput{InstanceId: id, SecurityProfileName: aws.String("Tagged")})
+	must(t, err)
+	hl, err := cc.ListHoursOfOperations(ctx, &connect.ListHoursOfOperationsInput{InstanceId: id})
+	must(t, err)
+	q, err := cc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String("Q"), HoursOfOperationId: hl.HoursOfOperationSummaryList[0].Id})
+	must(t, err)
+	rps, err := cc.ListRoutingProfiles(ctx, &connect.ListRoutingProfilesInput{InstanceId: id})
+	must(t, err)
+	u, err := cc.CreateUser(ctx, &connect.CreateUserInput{InstanceId: id, Username: aws.String("tagged"), SecurityProfileIds: []string{*sp.SecurityProfileId},
+		RoutingProfileId: rps.RoutingProfileSummaryList[0].Id, PhoneConfig: &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone}})
+	must(t, err)
+	arns := []string{instARN, *u.UserArn, *sp.SecurityProfileArn, *q.QueueArn, *rps.RoutingProfileSummaryList[0].Arn, *hl.HoursOfOperationSummaryList[0].Arn}
+	for _, arn := range arns {
+		_, err := cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"owner": "ops", "cost": "42"}})
+		must(t, err)
+		_, err = cc.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{"cost"}})
+		must(t, err)
+		lt, err := cc.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+		must(t, err)
+		want := map[string]string{"owner": "ops"}
+		if arn == instARN {
+			want["env"] = "test"
+		}
+		if len(lt.Tags) != len(want) || lt.Tags["owner"] != "ops" {
+			t.Errorf("tags of %s = %v, want %v", arn, lt.Tags, want)
+		}
+	}
+	// The tags show in the resource's own description too.
+	du, err := cc.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: id, UserId: u.UserId})
+	must(t, err)
+	if du.User.Tags["owner"] != "ops" {
+		t.Errorf("DescribeUser tags = %v", du.User.Tags)
+	}
+	_, err = cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(instARN + "/queue/nope"), Tags: map[string]string{"a": "b"}})
+	wantCode(t, "TagResource unknown queue", err, "ResourceNotFoundException")
+	_, err = cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String("arn:aws:connect:us-east-1:111111111111:instance/" + inst), Tags: map[string]string{"a": "b"}})
+	wantCode(t, "TagResource other account", err, "AccessDeniedException")
+	_, err = cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String("not-an-arn"), Tags: map[string]string{"a": "b"}})
+	wantCode(t, "TagResource malformed", err, "InvalidParameterException")
+	_, err = cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(instARN), Tags: map[string]string{"aws:x": "b"}})
+	wantCode(t, "TagResource aws: prefix", err, "InvalidParameterException")
+	_, err = cc.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: aws.String(instARN), TagKeys: []string{}})
+	wantCode(t, "UntagResource no keys", err, "InvalidParameterException")
+	_, err = cc.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: aws.String(instARN + "/agent/nope")})
+	wantCode(t, "ListTagsForResource unknown user", err, "ResourceNotFoundException")
+	many := map[string]string{}
+	for i := 0; i < 50; i++ {
+		many["k"+string(rune('a'+i%26))+string(rune('a'+i/26))] = "v"
+	}
+	_, err = cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(instARN), Tags: many})
+	wantCode(t, "TagResource past 50", err, "InvalidParameterException")
+
+	// Tag conditions in IAM policies.
+	ic := iam.NewFromConfig(root)
+	_, err = ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("tagger")})
+	must(t, err)
+	policy := `{"Version":"2012-10-17","Statement":[
+	 {"Effect":"Allow","Action":"connect:DescribeQueue","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/owner":"ops"}}},
+	 {"Effect":"Allow","Action":"connect:TagResource","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"blue"},"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}},
+	 {"Effect":"Allow","Action":"connect:CreateQueue","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"blue"}}},
+	 {"Effect":"Allow","Action":"connect:UntagResource","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}}]}`
+	_, err = ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("tagger"), PolicyName: aws.String("tags"), PolicyDocument: aws.String(policy)})
+	must(t, err)
+	key, err := ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("tagger")})
+	must(t, err)
+	tc := connect.NewFromConfig(srv.awsConfig(*key.AccessKey.AccessKeyId, *key.AccessKey.SecretAccessKey, ""))
+	_, err = tc.DescribeQueue(ctx, &connect.DescribeQueueInput{InstanceId: id, QueueId: q.QueueId})
+	must(t, err) // the queue has owner=ops
+	q2, err := cc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String("Q2"), HoursOfOperationId: hl.HoursOfOperationSummaryList[0].Id})
+	must(t, err)
+	_, err = tc.DescribeQueue(ctx, &connect.DescribeQueueInput{InstanceId: id, QueueId: q2.QueueId})
+	wantCode(t, "DescribeQueue untagged", err, "AccessDeniedException")
+	_, err = tc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: q2.QueueArn, Tags: map[string]string{"team": "blue"}})
+	must(t, err)
+	_, err = tc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: q2.QueueArn, Tags: map[string]string{"team": "red"}})
+	wantCode(t, "TagResource team=red", err, "AccessDeniedException")
+	_, err = tc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: q2.QueueArn, Tags: map[string]string{"team": "blue", "owner": "ops"}})
+	wantCode(t, "TagResource extra key", err, "AccessDeniedException")
+	_, err = tc.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: q2.QueueArn, TagKeys: []string{"owner"}})
+	wantCode(t, "UntagResource owner", err, "AccessDeniedException")
+	_, err = tc.UntagResource(ctx, &connect.UntagResourceInput{ResourceArn: q2.QueueArn, TagKeys: []string{"team"}})
+	must(t, err)
+	_, err = tc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String("Q3"), HoursOfOperationId: hl.HoursOfOperationSummaryList[0].Id})
+	wantCode(t, "CreateQueue without tag", err, "AccessDeniedException")
+	_, err = tc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String("Q3"), HoursOfOperationId: hl.HoursOfOperationSummaryList[0].Id,
+		Tags: map[string]string{"team": "blue"}})
+	must(t, err)
+
+	// Tags go with their resource.
+	_, err = cc.DeleteInstance(ctx, &connect.DeleteInstanceInput{InstanceId: id})
+	must(t, err)
+	_, err = cc.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: q.QueueArn})
+	wantCode(t, "ListTagsForResource after DeleteInstance", err, "ResourceNotFoundException")
+}
