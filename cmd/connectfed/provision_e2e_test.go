@@ -269,7 +269,11 @@ func TestConnectTags(t *testing.T) {
 	u, err := cc.CreateUser(ctx, &connect.CreateUserInput{InstanceId: id, Username: aws.String("tagged"), SecurityProfileIds: []string{*sp.SecurityProfileId},
 		RoutingProfileId: rps.RoutingProfileSummaryList[0].Id, PhoneConfig: &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone}})
 	must(t, err)
-	arns := []string{instARN, *u.UserArn, *sp.SecurityProfileArn, *q.QueueArn, *rps.RoutingProfileSummaryList[0].Arn, *hl.HoursOfOperationSummaryList[0].Arn}
+	// A default agent status is virtual until written: tagging stores it.
+	as, err := cc.ListAgentStatuses(ctx, &connect.ListAgentStatusesInput{InstanceId: id})
+	must(t, err)
+	arns := []string{instARN, *u.UserArn, *sp.SecurityProfileArn, *q.QueueArn, *rps.RoutingProfileSummaryList[0].Arn, *hl.HoursOfOperationSummaryList[0].Arn,
+		*as.AgentStatusSummaryList[0].Arn}
 	for _, arn := range arns {
 		_, err := cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"owner": "ops", "cost": "42"}})
 		must(t, err)
@@ -284,6 +288,11 @@ func TestConnectTags(t *testing.T) {
 		if len(lt.Tags) != len(want) || lt.Tags["owner"] != "ops" {
 			t.Errorf("tags of %s = %v, want %v", arn, lt.Tags, want)
 		}
+	}
+	das, err := cc.DescribeAgentStatus(ctx, &connect.DescribeAgentStatusInput{InstanceId: id, AgentStatusId: as.AgentStatusSummaryList[0].Id})
+	must(t, err)
+	if das.AgentStatus.Tags["owner"] != "ops" {
+		t.Errorf("DescribeAgentStatus tags = %v", das.AgentStatus.Tags)
 	}
 	// The tags show in the resource's own description too.
 	du, err := cc.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: id, UserId: u.UserId})
