@@ -96,6 +96,9 @@ func (s *Service) CreateUsers(ctx context.Context, sc Scope, instanceID string, 
 			if err := checkProfiles(tx, sc, inst.ID, in.SecurityProfileIDs, in.RoutingProfileID); err != nil {
 				return err
 			}
+			if err := checkHierarchyGroup(tx, sc, inst.ID, in.HierarchyGroupID); err != nil {
+				return err
+			}
 			ref, _ := json.Marshal(u.ID)
 			if err := tx.Create(kindUsername, childKey(sc, inst.ID, u.Username), ref); err != nil {
 				if errors.Is(err, connectfed.ErrExists) {

@@ -361,3 +361,173 @@ func TestConnectTags(t *testing.T) {
 	_, err = cc.ListTagsForResource(ctx, &connect.ListTagsForResourceInput{ResourceArn: q.QueueArn})
 	wantCode(t, "ListTagsForResource after DeleteInstance", err, "ResourceNotFoundException")
 }
+
+// TestConnectHierarchyAndSearch drives the agent hierarchy and SearchUsers
+// through aws-sdk-go-v2: levels, groups and their paths, a user's group,
+// and the search language (string, tag and hierarchy conditions, AND/OR).
+func TestConnectHierarchyAndSearch(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t, "")
+	cc := connect.NewFromConfig(srv.awsConfig("test", "test", ""))
+	inst := newProvisionInstance(t, cc, "hierarchy-test")
+	id := aws.String(inst)
+
+	hs, err := cc.DescribeUserHierarchyStructure(ctx, &connect.DescribeUserHierarchyStructureInput{InstanceId: id})
+	must(t, err)
+	if hs.HierarchyStructure.LevelOne != nil {
+		t.Errorf("new instance has levels: %+v", hs.HierarchyStructure)
+	}
+	_, err = cc.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: id, Name: aws.String("North America")})
+	wantCode(t, "CreateUserHierarchyGroup without levels", err, "InvalidRequestException")
+	_, err = cc.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: id, HierarchyStructure: &types.HierarchyStructureUpdate{
+		LevelOne: &types.HierarchyLevelUpdate{Name: aws.String("Region")}, LevelThree: &types.HierarchyLevelUpdate{Name: aws.String("Team")}}})
+	wantCode(t, "UpdateUserHierarchyStructure gap", err, "InvalidParameterException")
+	_, err = cc.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: id, HierarchyStructure: &types.HierarchyStructureUpdate{
+		LevelOne: &types.HierarchyLevelUpdate{Name: aws.String("Region")}, LevelTwo: &types.HierarchyLevelUpdate{Name: aws.String("Site")},
+		LevelThree: &types.HierarchyLevelUpdate{Name: aws.String("Team")}}})
+	must(t, err)
+	hs, err = cc.DescribeUserHierarchyStructure(ctx, &connect.DescribeUserHierarchyStructureInput{InstanceId: id})
+	must(t, err)
+	if hs.HierarchyStructure.LevelThree == nil || *hs.HierarchyStructure.LevelThree.Name != "Team" || hs.HierarchyStructure.LevelFour != nil {
+		t.Fatalf("structure = %+v", hs.HierarchyStructure)
+	}
+
+	na, err := cc.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: id, Name: aws.String("North America"), Tags: map[string]string{"geo": "na"}})
+	must(t, err)
+	seattle, err := cc.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: id, Name: aws.String("Seattle"), ParentGroupId: na.HierarchyGroupId})
+	must(t, err)
+	billing, err := cc.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: id, Name: aws.String("Billing"), ParentGroupId: seattle.HierarchyGroupId})
+	must(t, err)
+	_, err = cc.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: id, Name: aws.String("Too deep"), ParentGroupId: billing.HierarchyGroupId})
+	wantCode(t, "CreateUserHierarchyGroup level 4", err, "InvalidRequestException")
+	_, err = cc.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: id, Name: aws.String("Seattle")})
+	wantCode(t, "CreateUserHierarchyGroup duplicate", err, "DuplicateResourceException")
+	_, err = cc.CreateUserHierarchyGroup(ctx, &connect.CreateUserHierarchyGroupInput{InstanceId: id, Name: aws.String("Orphan"), ParentGroupId: aws.String("nope")})
+	wantCode(t, "CreateUserHierarchyGroup unknown parent", err, "ResourceNotFoundException")
+
+	dg, err := cc.DescribeUserHierarchyGroup(ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: id, HierarchyGroupId: billing.HierarchyGroupId})
+	must(t, err)
+	g := dg.HierarchyGroup
+	if *g.Name != "Billing" || *g.LevelId != *hs.HierarchyStructure.LevelThree.Id || g.HierarchyPath.LevelOne == nil ||
+		*g.HierarchyPath.LevelOne.Name != "North America" || *g.HierarchyPath.LevelTwo.Name != "Seattle" || *g.HierarchyPath.LevelThree.Id != *billing.HierarchyGroupId ||
+		*g.Arn != *billing.HierarchyGroupArn {
+		t.Errorf("DescribeUserHierarchyGroup = %+v", g)
+	}
+	lg, err := cc.ListUserHierarchyGroups(ctx, &connect.ListUserHierarchyGroupsInput{InstanceId: id})
+	must(t, err)
+	if len(lg.UserHierarchyGroupSummaryList) != 3 {
+		t.Errorf("groups = %+v", lg.UserHierarchyGroupSummaryList)
+	}
+	_, err = cc.UpdateUserHierarchyGroupName(ctx, &connect.UpdateUserHierarchyGroupNameInput{InstanceId: id, HierarchyGroupId: billing.HierarchyGroupId, Name: aws.String("Billing and payments")})
+	must(t, err)
+	_, err = cc.UpdateUserHierarchyGroupName(ctx, &connect.UpdateUserHierarchyGroupNameInput{InstanceId: id, HierarchyGroupId: billing.HierarchyGroupId, Name: aws.String("Seattle")})
+	wantCode(t, "UpdateUserHierarchyGroupName taken", err, "DuplicateResourceException")
+	_, err = cc.DescribeUserHierarchyGroup(ctx, &connect.DescribeUserHierarchyGroupInput{InstanceId: id, HierarchyGroupId: aws.String("nope")})
+	wantCode(t, "DescribeUserHierarchyGroup unknown", err, "ResourceNotFoundException")
+
+	sp, rp := defaultProfiles(t, cc, inst)
+	mk := func(name, first, group string, tags map[string]string) string {
+		in := &connect.CreateUserInput{InstanceId: id, Username: aws.String(name), SecurityProfileIds: []string{sp}, RoutingProfileId: &rp,
+			IdentityInfo: &types.UserIdentityInfo{FirstName: aws.String(first), LastName: aws.String("Doe")}, Tags: tags,
+			PhoneConfig: &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone}}
+		if group != "" {
+			in.HierarchyGroupId = aws.String(group)
+		}
+		u, err := cc.CreateUser(ctx, in)
+		must(t, err)
+		return *u.UserId
+	}
+	ann := mk("ann", "Ann", *billing.HierarchyGroupId, map[string]string{"skill": "billing", "lang": "en"})
+	bob := mk("bob", "Bob", *seattle.HierarchyGroupId, map[string]string{"skill": "sales"})
+	carl := mk("carl", "Carl", "", map[string]string{"lang": "fr"})
+	_, err = cc.CreateUser(ctx, &connect.CreateUserInput{InstanceId: id, Username: aws.String("dan"), SecurityProfileIds: []string{sp}, RoutingProfileId: &rp,
+		HierarchyGroupId: aws.String("nope"), PhoneConfig: &types.UserPhoneConfig{PhoneType: types.PhoneTypeSoftPhone}})
+	wantCode(t, "CreateUser unknown group", err, "ResourceNotFoundException")
+	_, err = cc.UpdateUserHierarchy(ctx, &connect.UpdateUserHierarchyInput{InstanceId: id, UserId: &carl, HierarchyGroupId: na.HierarchyGroupId})
+	must(t, err)
+	_, err = cc.UpdateUserHierarchy(ctx, &connect.UpdateUserHierarchyInput{InstanceId: id, UserId: &carl, HierarchyGroupId: aws.String("nope")})
+	wantCode(t, "UpdateUserHierarchy unknown group", err, "ResourceNotFoundException")
+	du, err := cc.DescribeUser(ctx, &connect.DescribeUserInput{InstanceId: id, UserId: &carl})
+	must(t, err)
+	if *du.User.HierarchyGroupId != *na.HierarchyGroupId {
+		t.Errorf("carl's group = %v", du.User.HierarchyGroupId)
+	}
+
+	search := func(what string, in *connect.SearchUsersInput, want ...string) {
+		t.Helper()
+		in.InstanceId = id
+		var got []string
+		p := connect.NewSearchUsersPaginator(cc, in)
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				t.Errorf("%s: %v", what, err)
+				return
+			}
+			if *page.ApproximateTotalCount != int64(len(want)) {
+				t.Errorf("%s: ApproximateTotalCount = %d, want %d", what, *page.ApproximateTotalCount, len(want))
+			}
+			for _, u := range page.Users {
+				got = append(got, *u.Username)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: users %v, want %v", what, got, want)
+		}
+	}
+	str := func(field, value string, cmp types.StringComparisonType) *types.UserSearchCriteria {
+		return &types.UserSearchCriteria{StringCondition: &types.StringCondition{FieldName: aws.String(field), Value: aws.String(value), ComparisonType: cmp}}
+	}
+	search("all, paged", &connect.SearchUsersInput{MaxResults: aws.Int32(1)}, "ann", "bob", "carl")
+	search("username exact", &connect.SearchUsersInput{SearchCriteria: str("Username", "bob", types.StringComparisonTypeExact)}, "bob")
+	search("first name starts with", &connect.SearchUsersInput{SearchCriteria: str("FirstName", "a", types.StringComparisonTypeStartsWith)}, "ann")
+	search("username contains", &connect.SearchUsersInput{SearchCriteria: str("Username", "b", types.StringComparisonTypeContains)}, "bob")
+	search("or", &connect.SearchUsersInput{SearchCriteria: &types.UserSearchCriteria{OrConditions: []types.UserSearchCriteria{
+		*str("Username", "ann", types.StringComparisonTypeExact), *str("Username", "carl", types.StringComparisonTypeExact)}}}, "ann", "carl")
+	search("and", &connect.SearchUsersInput{SearchCriteria: &types.UserSearchCriteria{AndConditions: []types.UserSearchCriteria{
+		*str("LastName", "doe", types.StringComparisonTypeExact), *str("FirstName", "C", types.StringComparisonTypeStartsWith)}}}, "carl")
+	search("hierarchy exact", &connect.SearchUsersInput{SearchCriteria: &types.UserSearchCriteria{HierarchyGroupCondition: &types.HierarchyGroupCondition{
+		Value: seattle.HierarchyGroupId, HierarchyGroupMatchType: types.HierarchyGroupMatchTypeExact}}}, "bob")
+	search("hierarchy with children", &connect.SearchUsersInput{SearchCriteria: &types.UserSearchCriteria{HierarchyGroupCondition: &types.HierarchyGroupCondition{
+		Value: seattle.HierarchyGroupId, HierarchyGroupMatchType: types.HierarchyGroupMatchTypeWithChildGroups}}}, "ann", "bob")
+	search("tag filter", &connect.SearchUsersInput{SearchFilter: &types.UserSearchFilter{TagFilter: &types.ControlPlaneTagFilter{
+		TagCondition: &types.TagCondition{TagKey: aws.String("lang"), TagValue: aws.String("en")}}}}, "ann")
+	search("tag filter or", &connect.SearchUsersInput{SearchFilter: &types.UserSearchFilter{TagFilter: &types.ControlPlaneTagFilter{
+		OrConditions: [][]types.TagCondition{{{TagKey: aws.String("skill"), TagValue: aws.String("sales")}}, {{TagKey: aws.String("lang"), TagValue: aws.String("fr")}}}}}}, "bob", "carl")
+	search("attribute filter and", &connect.SearchUsersInput{SearchFilter: &types.UserSearchFilter{UserAttributeFilter: &types.ControlPlaneUserAttributeFilter{
+		AndCondition: &types.AttributeAndCondition{TagConditions: []types.TagCondition{{TagKey: aws.String("lang"), TagValue: aws.String("en")}},
+			HierarchyGroupCondition: &types.HierarchyGroupCondition{Value: na.HierarchyGroupId, HierarchyGroupMatchType: types.HierarchyGroupMatchTypeWithChildGroups}}}}}, "ann")
+	search("criteria and filter", &connect.SearchUsersInput{SearchCriteria: str("Username", "a", types.StringComparisonTypeContains),
+		SearchFilter: &types.UserSearchFilter{TagFilter: &types.ControlPlaneTagFilter{TagCondition: &types.TagCondition{TagKey: aws.String("lang"), TagValue: aws.String("fr")}}}}, "carl")
+	_, err = cc.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: id, SearchCriteria: str("Shoe", "x", types.StringComparisonTypeExact)})
+	wantCode(t, "SearchUsers bad field", err, "InvalidParameterException")
+	_, err = cc.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: aws.String("nope")})
+	wantCode(t, "SearchUsers unknown instance", err, "ResourceNotFoundException")
+	_, err = cc.SearchUsers(ctx, &connect.SearchUsersInput{InstanceId: id, NextToken: aws.String("forged")})
+	wantCode(t, "SearchUsers forged token", err, "InvalidParameterException")
+
+	// Groups in use cannot go; nor can a level that has groups.
+	_, err = cc.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: id, HierarchyGroupId: seattle.HierarchyGroupId})
+	wantCode(t, "DeleteUserHierarchyGroup with children", err, "ResourceInUseException")
+	_, err = cc.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: id, HierarchyGroupId: billing.HierarchyGroupId})
+	wantCode(t, "DeleteUserHierarchyGroup with users", err, "ResourceInUseException")
+	_, err = cc.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: id, HierarchyStructure: &types.HierarchyStructureUpdate{
+		LevelOne: &types.HierarchyLevelUpdate{Name: aws.String("Region")}, LevelTwo: &types.HierarchyLevelUpdate{Name: aws.String("Site")}}})
+	wantCode(t, "UpdateUserHierarchyStructure drops used level", err, "ResourceInUseException")
+	_, err = cc.UpdateUserHierarchy(ctx, &connect.UpdateUserHierarchyInput{InstanceId: id, UserId: &ann})
+	must(t, err)
+	_, err = cc.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: id, HierarchyGroupId: billing.HierarchyGroupId})
+	must(t, err)
+	_ = bob
+	_, err = cc.DeleteUserHierarchyGroup(ctx, &connect.DeleteUserHierarchyGroupInput{InstanceId: id, HierarchyGroupId: billing.HierarchyGroupId})
+	wantCode(t, "DeleteUserHierarchyGroup again", err, "ResourceNotFoundException")
+	_, err = cc.UpdateUserHierarchyStructure(ctx, &connect.UpdateUserHierarchyStructureInput{InstanceId: id, HierarchyStructure: &types.HierarchyStructureUpdate{
+		LevelOne: &types.HierarchyLevelUpdate{Name: aws.String("Area")}, LevelTwo: &types.HierarchyLevelUpdate{Name: aws.String("Site")}}})
+	must(t, err)
+	hs2, err := cc.DescribeUserHierarchyStructure(ctx, &connect.DescribeUserHierarchyStructureInput{InstanceId: id})
+	must(t, err)
+	if *hs2.HierarchyStructure.LevelOne.Name != "Area" || *hs2.HierarchyStructure.LevelOne.Id != *hs.HierarchyStructure.LevelOne.Id || hs2.HierarchyStructure.LevelThree != nil {
+		t.Errorf("structure after rename = %+v", hs2.HierarchyStructure)
+	}
+}
