@@ -176,7 +176,7 @@ func (s *Service) CreateInstance(ctx context.Context, sc Scope, in CreateInstanc
 					// CreateInstance models no conflict error; AWS reports a
 					// taken alias as an invalid request.
 					return connectfed.TypedErrorf(connectfed.ECONFLICT, connectfed.InvalidRequestException,
-						"An instance with alias %s already exists in this account and region.", in.Alias)
+						"Invalid Input. Instance alias is already used.")
 				}
 				return err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -529,5 +530,65 @@ func TestConnectHierarchyAndSearch(t *testing.T) {
 	must(t, err)
 	if *hs2.HierarchyStructure.LevelOne.Name != "Area" || *hs2.HierarchyStructure.LevelOne.Id != *hs.HierarchyStructure.LevelOne.Id || hs2.HierarchyStructure.LevelThree != nil {
 		t.Errorf("structure after rename = %+v", hs2.HierarchyStructure)
+	}
+}
+
+// TestConnectInstanceAttributes reads and changes instance attributes
+// through aws-sdk-go-v2, and checks CreateInstance's alias rules.
+func TestConnectInstanceAttributes(t *testing.T) {
+	ctx := context.Background()
+	srv := startServer(t, "")
+	cc := connect.NewFromConfig(srv.awsConfig("test", "test", ""))
+	out, err := cc.CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: types.DirectoryTypeConnectManaged,
+		InstanceAlias: aws.String("attrs-test"), InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(false)})
+	must(t, err)
+	id := out.Id
+
+	attrs := map[string]string{}
+	p := connect.NewListInstanceAttributesPaginator(cc, &connect.ListInstanceAttributesInput{InstanceId: id, MaxResults: aws.Int32(5)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		must(t, err)
+		for _, a := range page.Attributes {
+			attrs[string(a.AttributeType)] = *a.Value
+		}
+	}
+	if len(attrs) != len(types.InstanceAttributeType("").Values()) || attrs["INBOUND_CALLS"] != "true" || attrs["OUTBOUND_CALLS"] != "false" ||
+		attrs["CONTACTFLOW_LOGS"] != "false" || attrs["CONTACT_LENS"] != "true" {
+		t.Errorf("attributes = %v", attrs)
+	}
+	_, err = cc.UpdateInstanceAttribute(ctx, &connect.UpdateInstanceAttributeInput{InstanceId: id, AttributeType: types.InstanceAttributeTypeContactflowLogs, Value: aws.String("true")})
+	must(t, err)
+	_, err = cc.UpdateInstanceAttribute(ctx, &connect.UpdateInstanceAttributeInput{InstanceId: id, AttributeType: types.InstanceAttributeTypeOutboundCalls, Value: aws.String("true")})
+	must(t, err)
+	_, err = cc.UpdateInstanceAttribute(ctx, &connect.UpdateInstanceAttributeInput{InstanceId: id, AttributeType: types.InstanceAttributeTypeEarlyMedia, Value: aws.String("yes")})
+	wantCode(t, "UpdateInstanceAttribute yes", err, "InvalidRequestException")
+	_, err = cc.UpdateInstanceAttribute(ctx, &connect.UpdateInstanceAttributeInput{InstanceId: id, AttributeType: "NOT_AN_ATTRIBUTE", Value: aws.String("true")})
+	wantCode(t, "UpdateInstanceAttribute bad type", err, "InvalidParameterException")
+	_, err = cc.UpdateInstanceAttribute(ctx, &connect.UpdateInstanceAttributeInput{InstanceId: aws.String("nope"), AttributeType: types.InstanceAttributeTypeEarlyMedia, Value: aws.String("true")})
+	wantCode(t, "UpdateInstanceAttribute unknown instance", err, "ResourceNotFoundException")
+	a, err := cc.DescribeInstanceAttribute(ctx, &connect.DescribeInstanceAttributeInput{InstanceId: id, AttributeType: types.InstanceAttributeTypeContactflowLogs})
+	must(t, err)
+	if *a.Attribute.Value != "true" || a.Attribute.AttributeType != types.InstanceAttributeTypeContactflowLogs {
+		t.Errorf("CONTACTFLOW_LOGS = %+v", a.Attribute)
+	}
+	di, err := cc.DescribeInstance(ctx, &connect.DescribeInstanceInput{InstanceId: id})
+	must(t, err)
+	if !*di.Instance.OutboundCallsEnabled {
+		t.Errorf("OUTBOUND_CALLS=true did not enable outbound calls")
+	}
+	_, err = cc.DescribeInstanceAttribute(ctx, &connect.DescribeInstanceAttributeInput{InstanceId: aws.String("nope"), AttributeType: types.InstanceAttributeTypeContactflowLogs})
+	wantCode(t, "DescribeInstanceAttribute unknown instance", err, "ResourceNotFoundException")
+
+	// InstanceAlias is required for SAML and CONNECT_MANAGED (AWS::Connect::Instance documents it).
+	for _, imt := range []types.DirectoryType{types.DirectoryTypeSaml, types.DirectoryTypeConnectManaged} {
+		_, err = cc.CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: imt, InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
+		wantCode(t, "CreateInstance without alias "+string(imt), err, "InvalidRequestException")
+	}
+	_, err = cc.CreateInstance(ctx, &connect.CreateInstanceInput{IdentityManagementType: types.DirectoryTypeSaml, InstanceAlias: aws.String("ATTRS-TEST"),
+		InboundCallsEnabled: aws.Bool(true), OutboundCallsEnabled: aws.Bool(true)})
+	wantCode(t, "CreateInstance taken alias", err, "InvalidRequestException")
+	if err == nil || !strings.Contains(err.Error(), "Invalid Input. Instance alias is already used.") {
+		t.Errorf("taken alias message: %v", err)
 	}
 }
