@@ -396,8 +396,12 @@ func (s *Server) writeError(c *call, proto protocol, err error) {
 // finishCall completes the request's Info and sends the audit event of a
 // successful write; the chain writes the access log and the metrics.
 func (s *Server) finishCall(c *call) {
+	// The service is a metric label: only the services served, never the
+	// name a caller wrote in its credential scope.
 	c.info.Service, c.info.Op = c.service, c.op
-	if c.info.Service == "" {
+	switch c.service {
+	case "connect", "sts", "iam":
+	default:
 		c.info.Service = "unknown"
 	}
 	if (c.info.Status == 0 || c.info.Status == http.StatusOK) && c.info.ErrType == "" && isWrite(c.op) && c.principal != nil {

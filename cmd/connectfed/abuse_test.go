@@ -319,3 +319,27 @@ func TestAbuseFaults(t *testing.T) {
 		t.Errorf("DeleteFaults: %d %s", status, body)
 	}
 }
+
+// TestAbuseMetricLabelsBounded: requests signed (or not) for services and
+// regions a caller makes up add no label values to /metrics.
+func TestAbuseMetricLabelsBounded(t *testing.T) {
+	p := startAbuseBinary(t)
+	for i := 0; i < 50; i++ {
+		for _, cr := range []aws.Credentials{{AccessKeyID: "test", SecretAccessKey: "test"}, {AccessKeyID: "AKIANOSUCHKEY0000000", SecretAccessKey: "x"}} {
+			req, err := http.NewRequest("GET", p.url+"/instance", nil)
+			must(t, err)
+			sum := sha256.Sum256(nil)
+			must(t, v4.NewSigner().SignHTTP(context.Background(), cr, req, hex.EncodeToString(sum[:]), fmt.Sprintf("madeup%03d", i), "us-east-1", time.Now()))
+			resp, err := http.DefaultClient.Do(req)
+			must(t, err)
+			resp.Body.Close()
+			if resp.StatusCode < 400 {
+				t.Fatalf("service madeup%03d answered %d", i, resp.StatusCode)
+			}
+		}
+	}
+	_, body := get(t, p.url+"/metrics")
+	if strings.Contains(body, "madeup") {
+		t.Errorf("/metrics carries caller-chosen service names")
+	}
+}
