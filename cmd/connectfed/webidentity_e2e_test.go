@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/connectfed/connectfed/saml/samltest"
 )
 
 // oidcIssuer is an OpenID issuer on loopback: discovery and a key set,
@@ -121,5 +125,58 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 		if err != nil || !strings.Contains(string(b), "assumed-role/OIDCAgent/alice") {
 			t.Errorf("aws sts assume-role-with-web-identity: %v\n%s", err, b)
 		}
+	}
+}
+
+// TestFederatedBoto3 runs e2e/python/test_federated_boto3.py: the SAML and
+// web identity calls and the provider operations through boto3, with
+// responses and tokens made here.
+func TestFederatedBoto3(t *testing.T) {
+	python := requireTool(t, "python3")
+	check := exec.Command(python, "-c", "import boto3")
+	check.Env = sdkTestEnv("")
+	if err := check.Run(); err != nil {
+		sdkMissingDeps(t, "boto3 is not installed for "+python+": install python3-boto3 (apt) or run bash .ci/run")
+	}
+	ctx := context.Background()
+	f := newSAMLFixture(t)
+	is := newOIDCIssuer(t)
+	host := strings.TrimPrefix(is.srv.URL, "http://")
+	ic := iam.NewFromConfig(f.config("test", "test", ""))
+	op, err := ic.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(is.srv.URL), ClientIDList: []string{"agent-desktop"}})
+	must(t, err)
+	_, err = ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("OIDCAgent"), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + *op.OpenIDConnectProviderArn + `"},
+		"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + host + `:aud":"agent-desktop"}}}]}`)})
+	must(t, err)
+	_, err = ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("OIDCAgent"), PolicyName: aws.String("federate"),
+		PolicyDocument: aws.String(federatePolicy("arn:aws:connect:us-east-1:000000000000:instance/" + f.instanceID + "/user/${aws:userid}"))})
+	must(t, err)
+	down := newOIDCIssuer(t)
+	_, err = ic.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(down.srv.URL), ClientIDList: []string{"agent-desktop"}})
+	must(t, err)
+	downTok := down.token(t, "alice", "agent-desktop", time.Now().Add(time.Hour))
+	down.srv.Close()
+
+	expired := f.claims("alice")
+	expired.IssueInstant = time.Now().Add(-time.Hour)
+	env := append(sdkTestEnv(f.srv.url),
+		"CONNECTFED_FED_INSTANCE_ID="+f.instanceID, "CONNECTFED_FED_USER_ID="+f.userID,
+		"CONNECTFED_FED_SAML_ROLE="+f.samlRole, "CONNECTFED_FED_SAML_PROVIDER="+f.providerARN, "CONNECTFED_FED_OTHER_ROLE="+f.roleARN,
+		"CONNECTFED_FED_SAML_OK="+f.idp.Response(t, f.claims("alice")),
+		"CONNECTFED_FED_SAML_BADSIG="+samltest.New(t, f.idp.EntityID).Response(t, f.claims("alice")),
+		"CONNECTFED_FED_SAML_EXPIRED="+f.idp.Response(t, expired),
+		"CONNECTFED_FED_OIDC_ROLE=arn:aws:iam::000000000000:role/OIDCAgent",
+		"CONNECTFED_FED_OIDC_OK="+is.token(t, "alice", "agent-desktop", time.Now().Add(time.Hour)),
+		"CONNECTFED_FED_OIDC_WRONG_AUD="+is.token(t, "alice", "other", time.Now().Add(time.Hour)),
+		"CONNECTFED_FED_OIDC_EXPIRED="+is.token(t, "alice", "agent-desktop", time.Now().Add(-time.Hour)),
+		"CONNECTFED_FED_OIDC_DOWN="+downTok,
+	)
+	dir, err := filepath.Abs("../../e2e/python")
+	must(t, err)
+	out := runSDKTests(t, dir, env, python, "-m", "unittest", "-v", "test_federated_boto3")
+	ran := regexp.MustCompile(`(?m)^Ran (\d+) tests? in `).FindStringSubmatch(out)
+	if ran == nil || sdkCount(ran[1]) != 5 || !regexp.MustCompile(`(?m)^OK\b`).MatchString(out) || strings.Contains(out, "skipped") {
+		t.Fatalf("boto3 federated tests did not all run and pass:\n%s", out)
 	}
 }
