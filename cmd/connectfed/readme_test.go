@@ -168,9 +168,13 @@ print("passed (without pytest):", url)
 		cmd := exec.Command(node, "snippet.mjs")
 		cmd.Dir = dir
 		cmd.Env = sdkTestEnv(srv.url)
-		out, err := cmd.CombinedOutput()
+		// Only stdout is the snippet's answer: the SDK may print support
+		// warnings (such as its Node.js version notice) on stderr.
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
 		if err != nil || strings.TrimSpace(string(out)) != "0 instances" {
-			t.Fatalf("javascript snippet: %v\n%s", err, out)
+			t.Fatalf("javascript snippet: %v\n%s%s", err, out, stderr.String())
 		}
 	})
 }
