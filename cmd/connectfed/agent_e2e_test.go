@@ -272,3 +272,51 @@ func TestContactLifecycleAPI(t *testing.T) {
 		t.Errorf("bad number: %v", err)
 	}
 }
+
+// TestAgentAPIBadInput: malformed or impossible requests to the contact
+// center operations get AWS-shaped 4xx errors, never a 500.
+func TestAgentAPIBadInput(t *testing.T) {
+	f := newFedFixture(t)
+	id := f.instanceID
+	json := map[string]string{"Content-Type": "application/json"}
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+		errType            string
+	}{
+		{"GET", "/agent-status/no-such-instance", "", 404, "ResourceNotFoundException"},
+		{"GET", "/agent-status/" + id + "?maxResults=0", "", 400, "InvalidParameterException"},
+		{"GET", "/agent-status/" + id + "?AgentStatusTypes=BUSY", "", 400, "InvalidParameterException"},
+		{"GET", "/agent-status/" + id + "?nextToken=forged", "", 400, "InvalidRequestException"},
+		{"PUT", "/agent-status/" + id, `{"Name":"x"}`, 400, "InvalidParameterException"},
+		{"PUT", "/agent-status/" + id, `{"Name":"x","State":"ON"}`, 400, "InvalidParameterException"},
+		{"PUT", "/agent-status/" + id, `{"Name":5,"State":"ENABLED"}`, 400, "SerializationException"},
+		{"PUT", "/agent-status/" + id, `{"Name":"x","State":"ENABLED","DisplayOrder":99}`, 400, "InvalidParameterException"},
+		{"POST", "/agent-status/" + id + "/nope", `{"Name":"y"}`, 404, "ResourceNotFoundException"},
+		{"PUT", "/users/" + id + "/" + f.userID + "/status", `{}`, 400, "InvalidParameterException"},
+		{"PUT", "/users/" + id + "/" + f.userID + "/status", `{"AgentStatusId":"nope"}`, 404, "ResourceNotFoundException"},
+		{"POST", "/metrics/userdata/" + id, `{}`, 400, "InvalidParameterException"},
+		{"POST", "/metrics/userdata/" + id, `{"Filters":{"Agents":["x"]},"MaxResults":1000}`, 400, "InvalidParameterException"},
+		{"PUT", "/instance/" + id + "/approved-origin", `{}`, 400, "InvalidParameterException"},
+		{"PUT", "/instance/" + id + "/approved-origin", `{"Origin":"http://x/y"}`, 400, "InvalidParameterException"},
+		{"DELETE", "/instance/" + id + "/approved-origin", "", 400, "InvalidParameterException"},
+		{"GET", "/instance/nope/approved-origins", "", 404, "ResourceNotFoundException"},
+		{"PUT", "/contact/task", `{"InstanceId":"` + id + `"}`, 400, "InvalidParameterException"},
+		{"PUT", "/contact/task", `{"InstanceId":"` + id + `","Name":"t"}`, 400, "InvalidRequestException"},
+		{"PUT", "/contact/task", `{"InstanceId":"` + id + `","Name":"t","ContactFlowId":"f","Attributes":{"a":1}}`, 400, "SerializationException"},
+		{"PUT", "/contact/task", `{"InstanceId":"nope","Name":"t","ContactFlowId":"f"}`, 404, "ResourceNotFoundException"},
+		{"PUT", "/contact/chat", `{"InstanceId":"` + id + `","ContactFlowId":"f"}`, 400, "InvalidParameterException"},
+		{"POST", "/contact/stop", `{"InstanceId":"` + id + `","ContactId":"nope"}`, 410, "ContactNotFoundException"},
+		{"GET", "/contacts/" + id + "/nope", "", 404, "ResourceNotFoundException"},
+		{"POST", "/contact/attributes", `{"InstanceId":"` + id + `","InitialContactId":"nope","Attributes":{}}`, 404, "ResourceNotFoundException"},
+		{"GET", "/contact/attributes/" + id + "/nope", "", 404, "ResourceNotFoundException"},
+		{"POST", "/connectfed/contacts/voice", `{"InstanceId":"` + id + `","CustomerPhoneNumber":"12"}`, 400, "InvalidParameterException"},
+		{"POST", "/connectfed/contacts/voice", `{"InstanceId":"` + id + `","CustomerPhoneNumber":"+15550100","UserId":"nope"}`, 404, "ResourceNotFoundException"},
+		{"POST", "/connectfed/contacts/voice", `{"InstanceId":"` + id + `","CustomerPhoneNumber":"+15550100","QueueId":"nope"}`, 404, "ResourceNotFoundException"},
+	} {
+		res := do(t, signedRequest(t, f.srv, c.method, c.path, "connect", []byte(c.body), json))
+		if res.status != c.status || res.errType != c.errType {
+			t.Errorf("%s %s %s: %d %s %s, want %d %s", c.method, c.path, c.body, res.status, res.errType, res.body, c.status, c.errType)
+		}
+	}
+}
