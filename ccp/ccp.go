@@ -184,7 +184,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 		if info := u.IdentityInfo; info != nil && strings.TrimSpace(info.FirstName+" "+info.LastName) != "" {
 			name = strings.TrimSpace(info.FirstName + " " + info.LastName)
 		}
-		ob, _ := json.Marshal(origins)
+		ob, _ := json.Marshal(append([]string{}, origins...)) // [] when there are none
 		data = pageData{SignedIn: true, Name: name, Username: u.Username, UserID: u.ID, InstanceID: id.Instance.ID, Alias: id.Instance.Alias,
 			Base: data.Base, CSRF: ws.CSRF, Origins: string(ob), Ends: ws.Expires.UTC().Format(time.RFC3339)}
 	}

@@ -9,7 +9,7 @@
   if (!root) return;
   var base = root.dataset.base;
   var csrf = root.dataset.csrf;
-  var approved = JSON.parse(root.dataset.origins || "[]");
+  var approved = JSON.parse(root.dataset.origins || "[]") || [];
   approved.push(location.origin);
   var portId = "connectfed-ccp-" + Math.random().toString(36).slice(2);
   var embedded = window.parent && window.parent !== window;

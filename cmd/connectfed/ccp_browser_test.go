@@ -483,3 +483,69 @@ func TestAgentDesktopExample(t *testing.T) {
 	must(t, chromedp.Run(ctx, chromedp.Click("#clear", chromedp.ByQuery)))
 	wait("closed")
 }
+
+// TestCCPStandalone: the CCP is usable by itself in a browser tab: sign in
+// with a SignInUrl, open the CCP, go Available, accept a call, end it and
+// close it with the page's own controls.
+func TestCCPStandalone(t *testing.T) {
+	ctx := browser(t)
+	consoleTo(t, ctx)
+	f := newFedFixture(t)
+	tok := f.federate(t)
+	ccpURL := f.srv.url + "/connect/" + f.instanceID + "/ccp-v2"
+	text := func(sel string) string {
+		var s string
+		must(t, chromedp.Run(ctx, chromedp.Text(sel, &s, chromedp.ByQuery)))
+		return s
+	}
+	waitText := func(sel, want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var s string
+			chromedp.Run(ctx, chromedp.Evaluate(`(document.querySelector(`+strconvQuote(sel)+`)||{}).textContent||""`, &s))
+			if strings.Contains(s, want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s shows %q, want %q", sel, s, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	must(t, chromedp.Run(ctx, chromedp.Navigate(*tok.SignInUrl), chromedp.WaitVisible("#username", chromedp.ByQuery),
+		chromedp.Navigate(ccpURL), chromedp.WaitVisible("#agent-state", chromedp.ByQuery)))
+	if got := text("#agent-username"); got != "alice" {
+		t.Errorf("agent: %q", got)
+	}
+	waitText("#agent-state", "Offline")
+	waitText("#routing-profile", "Basic Routing Profile")
+	must(t, chromedp.Run(ctx, chromedp.SetValue("#state-select", "", chromedp.ByQuery)))
+	must(t, chromedp.Run(ctx, chromedp.Evaluate(`(function(){var s=document.getElementById("state-select");
+		s.value=[].filter.call(s.options,function(o){return o.textContent==="Available"})[0].value;
+		s.dispatchEvent(new Event("change"));})()`, nil)))
+	waitText("#agent-state", "Available")
+	res := do(t, signedRequest(t, f.srv, "POST", "/connectfed/contacts/voice", "connect",
+		[]byte(`{"InstanceId":"`+f.instanceID+`","CustomerPhoneNumber":"+15550100","Attributes":{"reason":"billing"}}`), map[string]string{"Content-Type": "application/json"}))
+	if res.status != 200 {
+		t.Fatalf("voice: %d %s", res.status, res.body)
+	}
+	waitText("#contacts", "connecting")
+	waitText("#contacts", "billing")
+	waitText("#agent-state", "PendingBusy")
+	must(t, chromedp.Run(ctx, chromedp.Click("#contacts .accept", chromedp.ByQuery)))
+	waitText("#contacts", "connected")
+	waitText("#agent-state", "Busy")
+	var shot []byte
+	must(t, chromedp.Run(ctx, chromedp.FullScreenshot(&shot, 100)))
+	must(t, os.WriteFile(artifact(t, "ccp.png"), shot, 0o644))
+	must(t, chromedp.Run(ctx, chromedp.Click("#contacts .end", chromedp.ByQuery)))
+	waitText("#agent-state", "AfterCallWork")
+	must(t, chromedp.Run(ctx, chromedp.Click("#contacts .clear", chromedp.ByQuery)))
+	waitText("#no-contacts", "No contacts")
+	waitText("#agent-state", "Available")
+	must(t, chromedp.Run(ctx, chromedp.Click("#sign-out", chromedp.ByQuery)))
+	waitText("#link-status", "signed out")
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
