@@ -385,13 +385,7 @@ func (s *Server) iamDeleteRole(c *call, p url.Values) (any, error) {
 // applies it.
 func (s *Server) inlinePolicy(c *call, p url.Values, owner string, put bool) (any, error) {
 	v := iamValidation()
-	param, member := "UserName", "userName"
-	if owner == "role" {
-		param, member = "RoleName", "roleName"
-	}
-	ownerName := p.Get(param)
-	v.required(member, p.Has(param))
-	checkIAMName(v, member, ownerName, 128)
+	ownerName := ownerParam(v, p, owner)
 	policyName := p.Get("PolicyName")
 	v.required("policyName", p.Has("PolicyName"))
 	checkIAMName(v, "policyName", policyName, 128)

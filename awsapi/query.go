@@ -179,6 +179,15 @@ var iamOps = map[string]queryOp{
 	"DeleteUserPolicy": (*Server).iamDeleteUserPolicy,
 	"DeleteRolePolicy": (*Server).iamDeleteRolePolicy,
 
+	"ListUsers":              (*Server).iamListUsers,
+	"ListRoles":              (*Server).iamListRoles,
+	"GetUserPolicy":          (*Server).iamGetUserPolicy,
+	"GetRolePolicy":          (*Server).iamGetRolePolicy,
+	"ListUserPolicies":       (*Server).iamListUserPolicies,
+	"ListRolePolicies":       (*Server).iamListRolePolicies,
+	"UpdateAssumeRolePolicy": (*Server).iamUpdateAssumeRolePolicy,
+	"UpdateRole":             (*Server).iamUpdateRole,
+
 	"SimulatePrincipalPolicy": (*Server).iamSimulatePrincipalPolicy,
 	"SimulateCustomPolicy":    (*Server).iamSimulateCustomPolicy,
 

@@ -85,15 +85,7 @@ func simulationInputs(v *violations, p url.Values, policiesRequired bool) (docs,
 		}
 		ctx[name] = append(ctx[name], queryList(p, pre+".ContextKeyValues", "")...)
 	}
-	maxItems = 100
-	if p.Has("MaxItems") {
-		n, err := strconv.Atoi(p.Get("MaxItems"))
-		if err != nil || n < 1 || n > 1000 {
-			v.add("maxItems", p.Get("MaxItems"), false, "Member must have value between 1 and 1000")
-		}
-		maxItems = n
-	}
-	marker = p.Get("Marker")
+	maxItems, marker = iamPage(v, p)
 	return
 }
 
