@@ -69,9 +69,18 @@ func (s *Service) AssumeRoleFederated(ctx context.Context, in FederatedInput) (*
 	}
 	reqCtx["sts:RoleSessionName"] = []string{in.SessionName}
 	req := &iam.Request{Action: in.Action, Resource: role.ARN(), Context: reqCtx, Principal: &iam.PrincipalInfo{Federated: in.Provider}}
-	if d, dm := iam.Explain(req, trust); d != iam.Allow {
-		s.explainDenialOf(ctx, in.Provider, in.Action, role.ARN(), "trust policy of "+role.ARN()+": "+describe(d, dm, []string{"trust policy"}))
-		return nil, denied
+	actions := []string{in.Action}
+	if in.SourceIdentity != "" {
+		// As for AssumeRole: setting a source identity is its own
+		// permission, which the trust policy must grant the provider too.
+		actions = append(actions, "sts:SetSourceIdentity")
+	}
+	for _, action := range actions {
+		req.Action = action
+		if d, dm := iam.Explain(req, trust); d != iam.Allow {
+			s.explainDenialOf(ctx, in.Provider, action, role.ARN(), "trust policy of "+role.ARN()+": "+describe(d, dm, []string{"trust policy"}))
+			return nil, denied
+		}
 	}
 	duration := in.DurationSeconds
 	if duration == 0 {

@@ -72,6 +72,9 @@ func (s *Service) VerifySAML(ctx context.Context, providerARN, response string, 
 	switch {
 	case errors.Is(err, saml.ErrExpired):
 		return nil, nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.ExpiredTokenException, "Token expired")
+	case errors.Is(err, saml.ErrRejected):
+		return nil, nil, connectfed.TypedErrorf(connectfed.EFORBIDDEN, connectfed.IDPRejectedClaim,
+			"The identity provider reported that authentication failed: %s", samlReason(err))
 	case errors.Is(err, saml.ErrReplayed):
 		return nil, nil, invalidToken("The SAML assertion has already been used.")
 	case err != nil:

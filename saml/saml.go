@@ -66,6 +66,9 @@ var (
 	ErrExpired = errors.New("saml: expired")
 	// ErrReplayed: the assertion was already used here.
 	ErrReplayed = errors.New("saml: assertion already used")
+	// ErrRejected: the IdP's response reports a failure (a status other
+	// than Success): IDPRejectedClaim.
+	ErrRejected = errors.New("saml: the identity provider reported a failure")
 )
 
 // ParseMetadata reads an IdP's metadata document: one IDPSSODescriptor with
@@ -235,7 +238,10 @@ func Verify(doc []byte, md *Metadata, opt Options) (*Assertion, error) {
 	}
 	a, err := sp.ParseXMLResponse(doc, nil, *acs)
 	if err != nil {
+		var bad cs.ErrBadStatus
 		switch {
+		case errors.As(err, &bad):
+			return nil, fmt.Errorf("%w: status %s", ErrRejected, bad.Status)
 		case errors.Is(err, cs.ErrAssertionReplayed):
 			return nil, fmt.Errorf("%w: %v", ErrReplayed, privateErr(err))
 		case errors.Is(err, cs.ErrExpired) && !errors.Is(err, cs.ErrInvalidSignature):

@@ -71,6 +71,9 @@ func TestVerifyRefuses(t *testing.T) {
 		{"wrong issuer", idp.Response(t, with(func(c *samltest.Claims) { c.Issuer = "https://other.example.com" })), saml.ErrInvalid},
 		{"no role", idp.Response(t, with(func(c *samltest.Claims) { c.Roles = nil })), saml.ErrInvalid},
 		{"bad session duration", idp.Response(t, with(func(c *samltest.Claims) { c.SessionDuration = "60" })), saml.ErrInvalid},
+		{"IdP reports a failure", idp.Response(t, with(func(c *samltest.Claims) {
+			c.Status, c.SignResponse = "urn:oasis:names:tc:SAML:2.0:status:Responder", true
+		})), saml.ErrRejected},
 		{"not base64", "%%%", saml.ErrInvalid},
 		{"not xml", "PGE+", saml.ErrInvalid},
 	}

@@ -227,6 +227,16 @@ func TestAssumeRoleWithSAML(t *testing.T) {
 			return c
 		}()))}, "ExpiredTokenException"},
 		{"role not in assertion", sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(f.roleARN)}, "AccessDenied"},
+		{"IdP reports a failure", sts.AssumeRoleWithSAMLInput{SAMLAssertion: aws.String(f.idp.Response(t, func() samltest.Claims {
+			c := f.claims("alice")
+			c.Status, c.SignResponse = "urn:oasis:names:tc:SAML:2.0:status:Responder", true
+			return c
+		}()))}, "IDPRejectedClaim"},
+		{"source identity without sts:SetSourceIdentity", sts.AssumeRoleWithSAMLInput{SAMLAssertion: aws.String(f.idp.Response(t, func() samltest.Claims {
+			c := f.claims("alice")
+			c.SourceIdentity = "alice@example.com"
+			return c
+		}()))}, "AccessDenied"},
 		{"duration above role maximum", sts.AssumeRoleWithSAMLInput{DurationSeconds: aws.Int32(43200)}, ""},
 		{"duration too long", sts.AssumeRoleWithSAMLInput{DurationSeconds: aws.Int32(50000)}, "ValidationError"},
 		{"malformed policy", sts.AssumeRoleWithSAMLInput{Policy: aws.String(`{"Statement":`)}, "MalformedPolicyDocument"},
@@ -258,6 +268,19 @@ func TestAssumeRoleWithSAML(t *testing.T) {
 		PrincipalArn: aws.String(f.providerARN), SAMLAssertion: aws.String(f.idp.Response(t, c))})
 	if awsErrorCode(err) != "AccessDenied" {
 		t.Errorf("trust policy for AWS principals only: %v", err)
+	}
+	// A trust policy that also grants sts:SetSourceIdentity takes the
+	// assertion's SourceIdentity.
+	_, err = ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Sourced"), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + f.providerARN + `"},"Action":["sts:AssumeRoleWithSAML","sts:SetSourceIdentity"]}]}`)})
+	must(t, err)
+	c = f.claims("alice")
+	c.Roles = []string{"arn:aws:iam::000000000000:role/Sourced," + f.providerARN}
+	c.SourceIdentity = "alice@example.com"
+	sourced, err := sc.AssumeRoleWithSAML(ctx, &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String("arn:aws:iam::000000000000:role/Sourced"),
+		PrincipalArn: aws.String(f.providerARN), SAMLAssertion: aws.String(f.idp.Response(t, c))})
+	if err != nil || sourced.SourceIdentity == nil || *sourced.SourceIdentity != "alice@example.com" {
+		t.Errorf("SourceIdentity: %v %v", err, sourced)
 	}
 }
 

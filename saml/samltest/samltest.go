@@ -95,6 +95,8 @@ type Claims struct {
 	Lifetime        time.Duration // NotOnOrAfter - IssueInstant; default 5m
 	NotBefore       time.Time     // Conditions NotBefore; default IssueInstant
 	Issuer          string        // default the IdP's entity id
+	// Status is the response's top-level StatusCode (default Success).
+	Status string
 	// SignAssertion and SignResponse choose what is signed (both false
 	// means SignAssertion).
 	SignAssertion, SignResponse bool
@@ -207,6 +209,9 @@ func (idp *IdP) ResponseElement(t testing.TB, c Claims) *etree.Element {
 	resp := &cs.Response{ID: newID(), Version: "2.0", IssueInstant: a.IssueInstant, Destination: recipient,
 		Issuer: &cs.Issuer{Format: "urn:oasis:names:tc:SAML:2.0:nameid-format:entity", Value: a.Issuer.Value},
 		Status: cs.Status{StatusCode: cs.StatusCode{Value: cs.StatusSuccess}}, Assertion: a}
+	if c.Status != "" {
+		resp.Status.StatusCode.Value = c.Status
+	}
 	if c.SignResponse {
 		signed := idp.Sign(t, resp.Element())
 		resp.Signature = signed.Child[len(signed.Child)-1].(*etree.Element)
