@@ -7,9 +7,9 @@
 //
 // Time-driven transitions (a contact that rings too long is missed; after
 // contact work ends after the user's AfterContactWorkTimeLimit) are applied
-// lazily by Advance, which every operation runs first and the CCP's push
-// loop runs about once a second; nothing depends on a timer surviving a
-// restart.
+// lazily: every read and write applies what is due first, and AgentView
+// (which the CCP's push loop calls about once a second) also makes it
+// durable; nothing depends on a timer surviving a restart.
 package agent
 
 import (
@@ -122,27 +122,6 @@ func (s *Service) view(ctx context.Context, sc connect.Scope, instanceID string,
 		w.route()
 		return fn(w)
 	})
-}
-
-// Advance applies due clock-driven transitions (missed contacts, ended
-// after contact work) of an instance and routes waiting contacts. It
-// writes only when something was due.
-func (s *Service) Advance(ctx context.Context, sc connect.Scope, instanceID string) error {
-	due := false
-	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
-		w, err := s.load(tx, sc, instanceID)
-		if err != nil {
-			return err
-		}
-		w.advance()
-		w.route()
-		due = len(w.dirtyStates)+len(w.dirtyContacts) > 0
-		return nil
-	})
-	if err != nil || !due {
-		return err
-	}
-	return s.update(ctx, sc, instanceID, nil)
 }
 
 // deterministicID makes the id of a default resource of an instance (an

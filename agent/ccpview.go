@@ -22,18 +22,29 @@ type AgentData struct {
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
-// AgentView returns an agent's data as the CCP shows it.
+// AgentView returns an agent's data as the CCP shows it. When a
+// clock-driven transition of the instance was due, it is written first (so
+// the other agents' CCPs and the API see it too).
 func (s *Service) AgentView(ctx context.Context, sc connect.Scope, instanceID, userID string) (*AgentData, error) {
-	var out *AgentData
-	err := s.view(ctx, sc, instanceID, func(w *world) error {
-		u := w.users[userID]
-		if u == nil {
-			return notFound("User not found: %s", userID)
+	for try := 0; ; try++ {
+		var out *AgentData
+		due := false
+		err := s.view(ctx, sc, instanceID, func(w *world) error {
+			u := w.users[userID]
+			if u == nil {
+				return notFound("User not found: %s", userID)
+			}
+			due = len(w.dirtyStates)+len(w.dirtyContacts) > 0
+			out = w.agentData(u)
+			return nil
+		})
+		if err != nil || !due || try == 2 {
+			return out, err
 		}
-		out = w.agentData(u)
-		return nil
-	})
-	return out, err
+		if err := s.update(ctx, sc, instanceID, nil); err != nil {
+			return nil, err
+		}
+	}
 }
 
 func (w *world) arn(rest string) string {

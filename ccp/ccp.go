@@ -453,10 +453,10 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	var last []byte
 	lastBeat := time.Now()
 	for {
-		if err := h.Agents.Advance(r.Context(), sc, ws.InstanceID); err != nil && r.Context().Err() == nil {
-			h.Log.Warn("ccp advance", "err", err)
-		}
 		d, err := h.Agents.AgentView(r.Context(), sc, ws.InstanceID, id.User.ID)
+		if err != nil && r.Context().Err() == nil {
+			h.Log.Warn("ccp agent view", "err", err)
+		}
 		if err == nil {
 			b, _ := json.Marshal(d)
 			// snapshotTimestamp changes every time; compare without it.
