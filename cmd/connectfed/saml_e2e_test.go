@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -370,5 +372,43 @@ func TestSeedProviders(t *testing.T) {
 			t.Errorf("seeded OIDC provider: %v", op.ClientIDList)
 		}
 		srv.stop()
+	}
+}
+
+// TestUnsignedSTSHostile: the unsigned calls answer malformed requests
+// with AWS-shaped 4xx errors, and any other unsigned request still fails
+// authentication.
+func TestUnsignedSTSHostile(t *testing.T) {
+	srv := startServer(t, "")
+	post := func(body string) (int, string) {
+		t.Helper()
+		resp, err := http.Post(srv.url+"/", "application/x-www-form-urlencoded", strings.NewReader(body))
+		must(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b)
+	}
+	role := "RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2FR"
+	cases := []struct {
+		body   string
+		status int
+		code   string
+	}{
+		{"Action=AssumeRoleWithSAML&Version=2011-06-15", 400, "ValidationError"},
+		{"Action=AssumeRoleWithSAML&Version=2010-05-08&" + role, 400, "InvalidAction"},
+		{"Action=AssumeRoleWithSAML&Version=2011-06-15&" + role + "&PrincipalArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Asaml-provider%2FP&SAMLAssertion=%25%25%25%25", 400, "InvalidIdentityToken"},
+		{"Action=AssumeRoleWithSAML&Version=2011-06-15&" + role + "&PrincipalArn=x&SAMLAssertion=AAAA", 400, "ValidationError"},
+		{"Action=AssumeRoleWithSAML&Version=2011-06-15&" + role + "&PrincipalArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Asaml-provider%2FP&SAMLAssertion=AAAA&DurationSeconds=abc", 400, "ValidationError"},
+		{"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&" + role + "&RoleSessionName=alice&WebIdentityToken=a.b.c", 400, "InvalidIdentityToken"},
+		{"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&" + role + "&RoleSessionName=alice&WebIdentityToken=abcd&ProviderId=www.amazon.com", 400, "ValidationError"},
+		{"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&" + role + "&RoleSessionName=alice&WebIdentityToken=abcd&Action=AssumeRoleWithWebIdentity", 400, "MalformedQueryString"},
+		{"Action=AssumeRole&Version=2011-06-15&" + role + "&RoleSessionName=alice", 403, "MissingAuthenticationToken"},
+		{"Action=GetCallerIdentity&Version=2011-06-15", 403, "MissingAuthenticationToken"},
+	}
+	for _, c := range cases {
+		status, body := post(c.body)
+		if status != c.status || !strings.Contains(body, "<Code>"+c.code+"</Code>") {
+			t.Errorf("%s: %d\n%s", c.body, status, body)
+		}
 	}
 }
