@@ -334,6 +334,24 @@ func testCCP(t *testing.T, bundle string, expire bool) {
 	waitLog(t, ctx, n, "clear_ok", 5*time.Second)
 	waitLog(t, ctx, n, "destroyed", 5*time.Second)
 
+	// A chat (no chat media: the contact carries no messages, and the
+	// library needs no chat session for it).
+	n = len(pageLog(ctx))
+	_, err = cc.StartChatContact(bg, &connect.StartChatContactInput{InstanceId: inst, ContactFlowId: aws.String(flow),
+		ParticipantDetails: &ctypes.ParticipantDetails{DisplayName: aws.String("Ana")}, Attributes: map[string]string{"topic": "refund"}})
+	must(t, err)
+	i = waitLog(t, ctx, n, "contact:", 5*time.Second)
+	if got := pageLog(ctx)[i]; got != "contact:chat|topic=refund" {
+		t.Errorf("chat contact: %q", got)
+	}
+	waitLog(t, ctx, n, "incoming", 5*time.Second)
+	runJS(t, ctx, `cfAccept()`)
+	waitLog(t, ctx, n, "connected", 5*time.Second)
+	runJS(t, ctx, `cfHangUp()`)
+	waitLog(t, ctx, n, "ended", 5*time.Second)
+	runJS(t, ctx, `cfClear()`)
+	waitLog(t, ctx, n, "destroyed", 5*time.Second)
+
 	// A call nobody answers within --ring-timeout is missed.
 	n = len(pageLog(ctx))
 	res = do(t, signedRequest(t, f.srv, "POST", "/connectfed/contacts/voice", "connect", []byte(`{"InstanceId":"`+f.instanceID+`","CustomerPhoneNumber":"+15550101"}`), map[string]string{"Content-Type": "application/json"}))
