@@ -124,6 +124,9 @@ func writeXML(c *call, status int, v any) {
 	c.w.WriteHeader(status)
 	c.w.Write([]byte(xml.Header))
 	c.w.Write(b)
+	if status == http.StatusOK {
+		tap(c, []byte(xml.Header), b)
+	}
 }
 
 // queryParams reads the parameters of a query-protocol request: the form

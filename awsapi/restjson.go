@@ -94,6 +94,7 @@ func writeRestJSON(c *call, v any) {
 	if v == nil {
 		h.Set("Content-Length", "0")
 		c.w.WriteHeader(http.StatusOK)
+		tap(c)
 		return
 	}
 	b, ok := v.(rawJSON)
@@ -106,6 +107,7 @@ func writeRestJSON(c *call, v any) {
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	c.w.WriteHeader(http.StatusOK)
 	c.w.Write(b)
+	tap(c, b)
 }
 
 // queryInt reads an integer query parameter; absent gives def.

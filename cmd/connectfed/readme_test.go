@@ -71,7 +71,8 @@ func runREADMEWalkthrough(t *testing.T, url string) {
 	out := stdout.String()
 	for _, want := range []string{`"Username": "jane.doe"`, `"UserSummaryList"`, `"AccessToken"`, `"RefreshTokenExpiration"`,
 		`"SignInUrl": "` + url + `/connect/`, `"UserArn": "arn:aws:connect:us-east-1:000000000000:instance/`,
-		`"Active":true`, `"Username":"alice"`, `{"Credentials":{"AccessToken":"`, `{"FamilyId":"`} {
+		`"Active":true`, `"Username":"alice"`, `{"Credentials":{"AccessToken":"`, `{"FamilyId":"`,
+		`"QueueName": "Support"`, `"anna.berg"`, `"max.kuhn"`, `"dept": "sales"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("walkthrough output lacks %s\n%s", want, out)
 		}
