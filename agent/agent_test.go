@@ -13,6 +13,7 @@ import (
 )
 
 type fixture struct {
+	store   connectfed.Store
 	svc     *agent.Service
 	sc      connect.Scope
 	inst    string
@@ -33,7 +34,7 @@ func newFixture(t *testing.T, acw int64, usernames ...string) (*fixture, []strin
 	testutil.Must(t, err)
 	rps, _, err := cs.ListRoutingProfiles(ctx, sc, inst.ID, "", 10)
 	testutil.Must(t, err)
-	f := &fixture{sc: sc, inst: inst.ID, clock: clk}
+	f := &fixture{store: store, sc: sc, inst: inst.ID, clock: clk}
 	f.svc = &agent.Service{Store: store, Now: clk.Now, RingTimeout: 10 * time.Second, Changed: func(k string) { f.changed = append(f.changed, k) }}
 	var ids []string
 	for _, name := range usernames {
@@ -192,5 +193,35 @@ func TestOrigins(t *testing.T) {
 		if got, ok := agent.NormalizeOrigin(bad); ok {
 			t.Errorf("NormalizeOrigin(%q) accepted as %q", bad, got)
 		}
+	}
+}
+
+// TestAutoAccept: an agent whose phone config auto-accepts is connected as
+// soon as a contact is routed to it.
+func TestAutoAccept(t *testing.T) {
+	ctx := context.Background()
+	f, users := newFixture(t, 0, "ann")
+	testutil.Must(t, f.svc.SetUserStatus(ctx, f.sc, f.inst, users[0], f.status(t, "Available")))
+	// The fixture's users do not auto-accept; this one is changed to.
+	cs := &connect.Service{Store: f.store, Now: f.clock.Now}
+	u, err := cs.GetUser(ctx, f.sc, f.inst, users[0])
+	testutil.Must(t, err)
+	pc := u.PhoneConfig
+	pc.AutoAccept = true
+	testutil.Must(t, cs.UpdateUser(ctx, f.sc, f.inst, users[0], connect.UserChange{PhoneConfig: &pc}))
+	c, err := f.svc.StartContact(ctx, f.sc, f.inst, agent.ContactInput{Channel: "TASK", InitiationMethod: "API"})
+	testutil.Must(t, err)
+	if _, s := f.slots(t, users[0]); len(s) != 1 || s[0] != "CONNECTED:"+c.ID {
+		t.Fatalf("auto-accepted: %v", s)
+	}
+	// After contact work without a limit lasts until the agent closes it.
+	testutil.Must(t, f.svc.Hangup(ctx, f.sc, f.inst, users[0], c.ID))
+	f.clock.Add(time.Hour)
+	if _, s := f.slots(t, users[0]); len(s) != 1 || s[0] != "ENDED:"+c.ID {
+		t.Fatalf("after an hour of unlimited ACW: %v", s)
+	}
+	testutil.Must(t, f.svc.Clear(ctx, f.sc, f.inst, users[0], c.ID))
+	if st, s := f.slots(t, users[0]); st != "Available" || len(s) != 0 {
+		t.Fatalf("closed: %s %v", st, s)
 	}
 }

@@ -173,6 +173,21 @@ func TestCCPSessionEnd(t *testing.T) {
 		t.Errorf("sendClientLogs: %d %v", st, out)
 	}
 
+	// updateAgentConfiguration saves the phone settings on the user.
+	st, out = ccpAPI(t, f, cookie, csrf, nil, `{"method":"updateAgentConfiguration","params":{"configuration":{"softphoneAutoAccept":true}}}`)
+	if st != 200 || out["err"] != nil {
+		t.Errorf("updateAgentConfiguration: %d %v", st, out)
+	}
+	du, err := cc.DescribeUser(context.Background(), &connect.DescribeUserInput{InstanceId: aws.String(f.instanceID), UserId: aws.String(f.userID)})
+	must(t, err)
+	if !du.User.PhoneConfig.AutoAccept {
+		t.Errorf("AutoAccept not saved: %+v", du.User.PhoneConfig)
+	}
+	st, out = ccpAPI(t, f, cookie, csrf, nil, `{"method":"acceptContact","params":{"contactId":"nope"}}`)
+	if e, _ := out["err"].(map[string]any); st != 200 || e["type"] != "ContactNotFoundException" {
+		t.Errorf("acceptContact of an unknown contact: %d %v", st, out)
+	}
+
 	events := ccpEvents(t, f, cookie)
 	nextEvent(t, events, "agent")
 	body, _ := json.Marshal(map[string]string{"Token": *tok.Credentials.RefreshToken})
