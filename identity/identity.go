@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/connectfed/connectfed"
@@ -36,8 +37,10 @@ type Service struct {
 	// that none allowed it), when ExplainDenials is set. Nil: no lines.
 	Log            *slog.Logger
 	ExplainDenials bool
-	// OIDC verifies web identity tokens; nil means a shared default.
-	OIDC *oidc.Verifier
+	// OIDC verifies web identity tokens; nil means one made on first use
+	// with this Service's clock.
+	OIDC     *oidc.Verifier
+	oidcOnce sync.Once
 
 	cache policyCache
 	// creds and principalPolicies spare the hot path its store reads: a

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/oidc"
@@ -27,17 +26,13 @@ type WebIdentityResult struct {
 	Session  *AssumedRole
 }
 
-var defaultVerifier struct {
-	once sync.Once
-	v    *oidc.Verifier
-}
-
 func (s *Service) oidcVerifier() *oidc.Verifier {
-	if s.OIDC != nil {
-		return s.OIDC
-	}
-	defaultVerifier.once.Do(func() { defaultVerifier.v = &oidc.Verifier{} })
-	return defaultVerifier.v
+	s.oidcOnce.Do(func() {
+		if s.OIDC == nil {
+			s.OIDC = &oidc.Verifier{Now: s.now}
+		}
+	})
+	return s.OIDC
 }
 
 // AssumeRoleWithWebIdentity verifies an OpenID Connect ID token from a
@@ -68,14 +63,13 @@ func (s *Service) AssumeRoleWithWebIdentity(ctx context.Context, in WebIdentityI
 	claims, err := s.oidcVerifier().Verify(ctx, iss, in.Token, p.ClientIDs)
 	switch {
 	case errors.Is(err, oidc.ErrExpired):
-		msg := err.Error()
-		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.ExpiredTokenException, "Token expired: %s", msg[strings.Index(msg, ": ")+2:])
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.ExpiredTokenException, "Token expired: %s",
+			strings.TrimPrefix(err.Error(), oidc.ErrExpired.Error()+": "))
 	case errors.Is(err, oidc.ErrCommunication):
 		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.IDPCommunicationError,
 			"Couldn't retrieve verification key from your identity provider, please reference AssumeRoleWithWebIdentity documentation for requirements")
 	case errors.Is(err, oidc.ErrInvalid):
-		msg := err.Error()
-		return nil, invalidToken("%s", msg[strings.Index(msg, ": ")+2:])
+		return nil, invalidToken("%s", strings.TrimPrefix(err.Error(), oidc.ErrInvalid.Error()+": "))
 	case err != nil:
 		return nil, err
 	}

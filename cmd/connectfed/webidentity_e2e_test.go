@@ -50,9 +50,13 @@ func newOIDCIssuer(t *testing.T) *oidcIssuer {
 }
 
 func (is *oidcIssuer) token(t *testing.T, sub, aud string, exp time.Time) string {
+	return is.tokenAt(t, sub, aud, time.Now(), exp)
+}
+
+func (is *oidcIssuer) tokenAt(t *testing.T, sub, aud string, iat, exp time.Time) string {
 	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: is.key}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1"))
 	must(t, err)
-	tok, err := jwt.Signed(sig).Claims(map[string]any{"iss": is.srv.URL, "sub": sub, "aud": aud, "exp": exp.Unix(), "iat": time.Now().Unix(), "amr": []string{"pwd"}}).Serialize()
+	tok, err := jwt.Signed(sig).Claims(map[string]any{"iss": is.srv.URL, "sub": sub, "aud": aud, "exp": exp.Unix(), "iat": iat.Unix(), "amr": []string{"pwd"}}).Serialize()
 	must(t, err)
 	return tok
 }
@@ -114,7 +118,18 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 		if awsErrorCode(err) != c.code {
 			t.Errorf("%s: %v, want %s", c.name, err, c.code)
 		}
+		if c.code == "ExpiredTokenException" && !strings.Contains(err.Error(), "Token expired: current date/time ") {
+			t.Errorf("%s: message %v", c.name, err)
+		}
 	}
+
+	// Token times are judged by the server's clock: here two hours behind,
+	// so a token that expired an hour ago by the wall clock is still good.
+	f.clock.Set(-2 * time.Hour)
+	if _, err := sc.AssumeRoleWithWebIdentity(ctx, in(is.tokenAt(t, "alice", "agent-desktop", time.Now().Add(-3*time.Hour), time.Now().Add(-time.Hour)), "alice")); err != nil {
+		t.Errorf("token valid by the server's clock: %v", err)
+	}
+	f.clock.Set(0)
 
 	// The AWS CLI, unsigned as botocore sends it.
 	if awsCLI, err := exec.LookPath("aws"); err == nil {
