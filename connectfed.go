@@ -61,6 +61,8 @@ type SessionInfo struct {
 	Issued time.Time
 	// Policy is the inline session policy document ("" for none).
 	Policy string
+	// PolicyARNs are the managed session policies (PolicyArns).
+	PolicyARNs []string
 	// Tags are the session tags, transitive ones included; TransitiveTagKeys
 	// names those passed on to a chained session.
 	Tags              []SessionTag

@@ -191,6 +191,23 @@ var iamOps = map[string]queryOp{
 	"UpdateAssumeRolePolicy": (*Server).iamUpdateAssumeRolePolicy,
 	"UpdateRole":             (*Server).iamUpdateRole,
 
+	"CreatePolicy":             (*Server).iamCreatePolicy,
+	"GetPolicy":                (*Server).iamGetPolicy,
+	"DeletePolicy":             (*Server).iamDeletePolicy,
+	"CreatePolicyVersion":      (*Server).iamCreatePolicyVersion,
+	"GetPolicyVersion":         (*Server).iamGetPolicyVersion,
+	"ListPolicyVersions":       (*Server).iamListPolicyVersions,
+	"DeletePolicyVersion":      (*Server).iamDeletePolicyVersion,
+	"SetDefaultPolicyVersion":  (*Server).iamSetDefaultPolicyVersion,
+	"ListPolicies":             (*Server).iamListPolicies,
+	"AttachRolePolicy":         (*Server).iamAttachRolePolicy,
+	"DetachRolePolicy":         (*Server).iamDetachRolePolicy,
+	"AttachUserPolicy":         (*Server).iamAttachUserPolicy,
+	"DetachUserPolicy":         (*Server).iamDetachUserPolicy,
+	"ListAttachedRolePolicies": (*Server).iamListAttachedRolePolicies,
+	"ListAttachedUserPolicies": (*Server).iamListAttachedUserPolicies,
+	"ListEntitiesForPolicy":    (*Server).iamListEntitiesForPolicy,
+
 	"SimulatePrincipalPolicy": (*Server).iamSimulatePrincipalPolicy,
 	"SimulateCustomPolicy":    (*Server).iamSimulateCustomPolicy,
 

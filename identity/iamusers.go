@@ -129,8 +129,8 @@ func getUser(tx connectfed.Tx, accountID, name string, u *User) error {
 	return err
 }
 
-// DeleteUser deletes an IAM user that has no access keys and no policies
-// left (DeleteConflict otherwise, as in IAM).
+// DeleteUser deletes an IAM user that has no access keys and no inline or
+// attached policies left (DeleteConflict otherwise, as in IAM).
 func (s *Service) DeleteUser(ctx context.Context, accountID, name string) error {
 	return s.update(ctx, func(tx connectfed.Tx) error {
 		var u User
@@ -150,6 +150,9 @@ func (s *Service) DeleteUser(ctx context.Context, accountID, name string) error 
 		}
 		if len(pols) > 0 {
 			return iamErr(connectfed.ECONFLICT, connectfed.DeleteConflict, "Cannot delete entity, must delete policies first.")
+		}
+		if err := noAttached(tx, accountID, "user", name); err != nil {
+			return err
 		}
 		return tx.Delete(kindUser, nameKey(accountID, name))
 	})
@@ -360,7 +363,7 @@ func getRole(tx connectfed.Tx, accountID, name string, r *Role) error {
 	return err
 }
 
-// DeleteRole deletes a role that has no inline policies left.
+// DeleteRole deletes a role that has no inline or attached policies left.
 func (s *Service) DeleteRole(ctx context.Context, accountID, name string) error {
 	return s.update(ctx, func(tx connectfed.Tx) error {
 		var r Role
@@ -373,6 +376,9 @@ func (s *Service) DeleteRole(ctx context.Context, accountID, name string) error 
 		}
 		if len(pols) > 0 {
 			return iamErr(connectfed.ECONFLICT, connectfed.DeleteConflict, "Cannot delete entity, must delete policies first.")
+		}
+		if err := noAttached(tx, accountID, "role", name); err != nil {
+			return err
 		}
 		return tx.Delete(kindRole, nameKey(accountID, name))
 	})
@@ -435,7 +441,7 @@ func (s *Service) DeletePolicy(ctx context.Context, accountID, owner, ownerName,
 }
 
 // ResetAccount deletes an account's IAM users, access keys, roles, inline
-// policies and STS sessions, and drops the caches. The account and its root
+// and managed policies and their attachments, and STS sessions, and drops the caches. The account and its root
 // keys stay.
 func (s *Service) ResetAccount(ctx context.Context, accountID string) error {
 	return s.update(ctx, func(tx connectfed.Tx) error { return resetAccount(tx, accountID) })
@@ -453,7 +459,7 @@ func resetAccount(tx connectfed.Tx, accountID string) error {
 			return err
 		}
 	}
-	for _, kind := range []string{kindUserKey, kindUser, kindRole, kindPolicy} {
+	for _, kind := range []string{kindUserKey, kindUser, kindRole, kindPolicy, kindManagedPolicy, kindAttached, kindAttachment} {
 		if _, err := tx.DeletePrefix(kind, prefix); err != nil {
 			return err
 		}

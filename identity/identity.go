@@ -210,6 +210,9 @@ func (s *Service) Authorize(ctx context.Context, p *connectfed.Principal, action
 		if resource == "*" || arnAccount(resource) == p.AccountID {
 			return nil
 		}
+		if arnAccount(resource) == AWSAccount && (strings.HasPrefix(action, "iam:Get") || strings.HasPrefix(action, "iam:List")) {
+			return nil // AWS managed policies are readable by every account
+		}
 		s.explainDenial(ctx, p, action, resource, "root acts only on its own account's resources")
 		return Denied(p, action, resource)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -37,8 +38,8 @@ type SessionSpec struct {
 	DurationSeconds int
 	// Policy is the inline session policy ("" for none).
 	Policy string
-	// PolicyARNs are managed session policies (refused: connectfed has no
-	// managed policies yet).
+	// PolicyARNs are managed session policies: the role's account's
+	// customer managed policies or AWS managed ones.
 	PolicyARNs        []string
 	Tags              []connectfed.SessionTag
 	TransitiveTagKeys []string
@@ -91,6 +92,12 @@ func (sp *SessionSpec) RequestKeys() map[string][]string {
 	return m
 }
 
+// sessionPolicyMissing is STS's refusal of a PolicyArns entry that names
+// no managed policy the role's account can use.
+func sessionPolicyMissing(arn string) error {
+	return iamErr(connectfed.EINVALID, connectfed.MalformedPolicyDocument, "Policy %s does not exist or is not attachable.", arn)
+}
+
 func invalidParam(format string, args ...any) error {
 	return iamErr(connectfed.EINVALID, connectfed.InvalidParameterValue, format, args...)
 }
@@ -119,9 +126,9 @@ func PrepareSession(spec SessionSpec, inherited *connectfed.SessionInfo) (*Sessi
 			"1 validation error detected: Value at 'policyArns' failed to satisfy constraint: Member must have length less than or equal to %d", MaxSessionPolicyARNs)
 	}
 	for _, arn := range spec.PolicyARNs {
-		// connectfed has no managed policies: every ARN names a policy
-		// that does not exist.
-		return nil, iamErr(connectfed.EINVALID, connectfed.MalformedPolicyDocument, "Policy %s does not exist or is not attachable.", arn)
+		if _, _, _, ok := ParsePolicyARN(arn); !ok {
+			return nil, sessionPolicyMissing(arn)
+		}
 	}
 
 	// Tags: unique keys regardless of case; transitive keys among them; an
@@ -236,6 +243,23 @@ func compactJSON(doc string) string {
 // sts:TagSession and sts:SetSourceIdentity where needed) and checked the
 // duration against the role's limits.
 func (s *Service) IssueSession(ctx context.Context, role *Role, plan *SessionPlan) (*AssumedRole, error) {
+	if len(plan.Spec.PolicyARNs) > 0 {
+		err := s.Store.View(ctx, func(tx connectfed.Tx) error {
+			for _, arn := range plan.Spec.PolicyARNs {
+				_, err := getPolicyByARN(tx, role.AccountID, arn)
+				if errors.Is(err, connectfed.ErrNotFound) {
+					return sessionPolicyMissing(arn)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	akid := awsID("ASIA", 16)
 	secret, token := newSecret(), newSessionToken()
@@ -243,7 +267,7 @@ func (s *Service) IssueSession(ctx context.Context, role *Role, plan *SessionPla
 		AccountID: role.AccountID, AccessKeyID: akid, RoleName: role.Name, RoleID: role.ID, RolePath: role.Path,
 		SessionName: plan.Spec.SessionName, Created: now, Expires: now.Add(time.Duration(plan.Spec.DurationSeconds) * time.Second),
 		SealedSecret: s.Sealer.Seal(secret, "session/"+akid), SealedToken: s.Sealer.Seal(token, "sessiontoken/"+akid),
-		Policy: plan.Spec.Policy, Tags: plan.Tags, TransitiveTagKeys: plan.TransitiveTagKeys, SourceIdentity: plan.SourceIdentity,
+		Policy: plan.Spec.Policy, PolicyARNs: plan.Spec.PolicyARNs, Tags: plan.Tags, TransitiveTagKeys: plan.TransitiveTagKeys, SourceIdentity: plan.SourceIdentity,
 	}
 	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
 		return connectfed.CreateJSONExpiring(tx, kindSession, akid, sess, sess.Expires)

@@ -37,7 +37,8 @@ func TestPrepareSession(t *testing.T) {
 		{"policy with a principal", identity.SessionSpec{Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`}, nil, connectfed.MalformedPolicyDocument},
 		{"policy of 2049 characters", identity.SessionSpec{Policy: okPolicy[:len(okPolicy)-1] + strings.Repeat(" ", 2049-len(okPolicy)) + "}"}, nil, connectfed.ValidationError},
 		{"policy of 2048 characters", identity.SessionSpec{Policy: okPolicy[:len(okPolicy)-1] + strings.Repeat(" ", 2048-len(okPolicy)) + "}"}, nil, connectfed.NoErrorType},
-		{"policy ARN", identity.SessionSpec{PolicyARNs: []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}}, nil, connectfed.MalformedPolicyDocument},
+		{"policy ARN that names no policy", identity.SessionSpec{PolicyARNs: []string{"arn:aws:iam::aws:role/ReadOnlyAccess"}}, nil, connectfed.MalformedPolicyDocument},
+		{"policy ARN", identity.SessionSpec{PolicyARNs: []string{"arn:aws:iam::aws:policy/AmazonConnectReadOnlyAccess"}}, nil, connectfed.NoErrorType},
 		{"duplicate tag keys", identity.SessionSpec{Tags: tags("Team", "a", "team", "b")}, nil, connectfed.InvalidParameterValue},
 		{"transitive key not a tag", identity.SessionSpec{Tags: tags("team", "a"), TransitiveTagKeys: []string{"cc"}}, nil, connectfed.InvalidParameterValue},
 		{"transitive key in another case", identity.SessionSpec{Tags: tags("team", "a"), TransitiveTagKeys: []string{"TEAM"}}, nil, connectfed.NoErrorType},
@@ -64,7 +65,7 @@ func TestPrepareSession(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hasInput := tc.spec.Policy != "" || len(plan.Tags) > 0
+			hasInput := tc.spec.Policy != "" || len(tc.spec.PolicyARNs) > 0 || len(plan.Tags) > 0
 			if hasInput != (plan.PackedPolicySize >= 0) || plan.PackedPolicySize > 100 {
 				t.Errorf("PackedPolicySize = %d", plan.PackedPolicySize)
 			}

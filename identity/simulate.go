@@ -85,7 +85,8 @@ func simStatements(ps []SimPolicy, matches []iam.Match) []SimStatement {
 	return out
 }
 
-// PrincipalPolicies returns the inline policies of the user or role that
+// PrincipalPolicies returns the policies (inline and attached managed
+// ones) of the user or role that
 // arn names (IAM's ARN, path included), as SimulatePrincipalPolicy
 // evaluates them, and the principal's condition keys (aws:username,
 // aws:userid, aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType),
@@ -131,7 +132,7 @@ func (s *Service) PrincipalPolicies(ctx context.Context, accountID, arn string) 
 	}
 	out := make([]SimPolicy, len(ps.policies))
 	for i, pol := range ps.policies {
-		out[i] = SimPolicy{ID: strings.TrimPrefix(ps.names[i], kind+" policy "), Type: kind, Policy: pol}
+		out[i] = SimPolicy{ID: ps.ids[i], Type: ps.types[i], Policy: pol}
 	}
 	keys := principalContext(&p)
 	if kind == "role" { // a session of the role: its id and name are unknown

@@ -26,6 +26,7 @@ type Session struct {
 	SealedToken  string    `json:"sealedToken"`
 	// Policy is the inline session policy ("" for none).
 	Policy            string                  `json:"policy,omitempty"`
+	PolicyARNs        []string                `json:"policyArns,omitempty"`
 	Tags              []connectfed.SessionTag `json:"tags,omitempty"`
 	TransitiveTagKeys []string                `json:"transitiveTagKeys,omitempty"`
 	SourceIdentity    string                  `json:"sourceIdentity,omitempty"`
@@ -43,7 +44,7 @@ func (s *Session) Principal() *connectfed.Principal {
 		RolePath:    s.rolePath(),
 		RoleID:      s.RoleID,
 		AccessKeyID: s.AccessKeyID,
-		Session: &connectfed.SessionInfo{Issued: s.Created, Policy: s.Policy, Tags: s.Tags,
+		Session: &connectfed.SessionInfo{Issued: s.Created, Policy: s.Policy, PolicyARNs: s.PolicyARNs, Tags: s.Tags,
 			TransitiveTagKeys: s.TransitiveTagKeys, SourceIdentity: s.SourceIdentity},
 	}
 }
@@ -245,9 +246,10 @@ func parseRoleARN(arn string) (account, name string, ok bool) {
 }
 
 // decide runs the caller's policies for one action with the full request
-// context: the identity policies and, for a session with a session policy,
-// that policy too (the session may do only what both allow; an explicit
-// deny in either wins). why explains a refusal for the log.
+// context: the identity policies (inline and attached managed policies)
+// and, for a session with session policies (inline, managed by ARN, or
+// both), those too: the session may do only what both allow; an explicit
+// deny in either wins. why explains a refusal for the log.
 func (s *Service) decide(ctx context.Context, p *connectfed.Principal, action, resource string, reqCtx map[string][]string) (d iam.Decision, why string, err error) {
 	ps, err := s.policiesOf(ctx, p)
 	if err != nil {
@@ -256,69 +258,156 @@ func (s *Service) decide(ctx context.Context, p *connectfed.Principal, action, r
 	req := &iam.Request{Action: action, Resource: resource, Context: reqCtx}
 	d, matches := iam.Explain(req, ps.policies...)
 	names := ps.names
-	if p.Session == nil || p.Session.Policy == "" || d == iam.ExplicitDeny {
+	if p.Session == nil || (p.Session.Policy == "" && len(p.Session.PolicyARNs) == 0) || d == iam.ExplicitDeny {
 		if d != iam.Allow {
 			why = describe(d, matches, names)
 		}
 		return d, why, nil
 	}
-	sp, err := s.identityPolicy(p.Session.Policy)
+	sps, err := s.sessionPolicies(ctx, p)
 	if err != nil {
 		return iam.ImplicitDeny, "", err
 	}
-	sd, sm := iam.Explain(req, sp)
+	sd, sm := iam.Explain(req, sps.policies...)
 	switch {
 	case sd == iam.ExplicitDeny:
-		return iam.ExplicitDeny, describe(sd, sm, []string{"session policy"}), nil
+		return iam.ExplicitDeny, describe(sd, sm, sps.names), nil
 	case d != iam.Allow:
 		return d, describe(d, matches, names), nil
 	case sd != iam.Allow:
-		return iam.ImplicitDeny, "identity policies allow it but the session policy does not", nil
+		return iam.ImplicitDeny, "identity policies allow it but no session policy does", nil
 	}
 	return iam.Allow, "", nil
 }
 
-// policySet is a principal's inline policies, parsed, with their names.
+// policySet is a principal's policies, parsed, with how the log and the
+// simulator name each.
 type policySet struct {
-	names    []string // "user policy NAME" / "role policy NAME"
+	names    []string // for the log: "user policy NAME", "managed policy ARN"
+	ids      []string // the simulator's SourcePolicyId: the policy's name
+	types    []string // the simulator's SourcePolicyType: user, role, group, user-managed, aws-managed
 	policies []*iam.Policy
 }
 
-// policiesOf returns the parsed inline policies of a user or of an
-// assumed role's role.
+func (ps *policySet) add(name, id, typ string, p *iam.Policy) {
+	ps.names = append(ps.names, name)
+	ps.ids = append(ps.ids, id)
+	ps.types = append(ps.types, typ)
+	ps.policies = append(ps.policies, p)
+}
+
+func (ps *policySet) merge(o *policySet) {
+	for i := range o.policies {
+		ps.add(o.names[i], o.ids[i], o.types[i], o.policies[i])
+	}
+}
+
+// addManaged adds managed policies' default versions.
+func (s *Service) addManaged(ps *policySet, mps []*ManagedPolicy) error {
+	for _, mp := range mps {
+		pol, err := s.identityPolicy(mp.DefaultDocument())
+		if err != nil {
+			return err
+		}
+		typ := "user-managed"
+		if mp.IsAWSManaged() {
+			typ = "aws-managed"
+		}
+		ps.add("managed policy "+mp.ARN(), mp.Name, typ, pol)
+	}
+	return nil
+}
+
+// policiesOf returns the parsed identity policies of a user or of an
+// assumed role's role: inline and attached managed policies.
 func (s *Service) policiesOf(ctx context.Context, p *connectfed.Principal) (*policySet, error) {
-	var prefix, owner string
+	var owner, name string
 	switch p.Type {
 	case connectfed.PrincipalUser:
-		prefix, owner = policyPrefix(p.AccountID, "user", p.Name), "user"
+		owner, name = "user", p.Name
 	case connectfed.PrincipalAssumedRole:
-		prefix, owner = policyPrefix(p.AccountID, "role", p.RoleName), "role"
+		owner, name = "role", p.RoleName
 	default:
 		return &policySet{}, nil
 	}
+	prefix := policyPrefix(p.AccountID, owner, name)
 	if ps, ok := s.principalPolicies.Get(prefix, s.now()); ok {
 		return ps, nil
 	}
 	gen := s.principalPolicies.Generation()
 	var recs []policyRecord
+	var managed []*ManagedPolicy
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
 		entries, err := connectfed.ListJSONValues[policyRecord](tx, kindPolicy, prefix)
+		if err != nil {
+			return err
+		}
 		recs = entries
+		managed, err = attachedDocuments(tx, p.AccountID, owner, name)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	ps := &policySet{names: make([]string, 0, len(recs)), policies: make([]*iam.Policy, 0, len(recs))}
+	ps := &policySet{}
 	for _, r := range recs {
 		pol, err := s.identityPolicy(r.Document)
 		if err != nil {
 			return nil, err
 		}
-		ps.names = append(ps.names, owner+" policy "+r.Name)
-		ps.policies = append(ps.policies, pol)
+		ps.add(owner+" policy "+r.Name, r.Name, owner, pol)
+	}
+	if err := s.addManaged(ps, managed); err != nil {
+		return nil, err
 	}
 	s.principalPolicies.Put(prefix, ps, gen, s.now())
+	return ps, nil
+}
+
+// sessionPolicies returns a session's session policies: the inline one
+// and the managed ones its PolicyArns named (a managed policy deleted
+// since grants nothing).
+func (s *Service) sessionPolicies(ctx context.Context, p *connectfed.Principal) (*policySet, error) {
+	ps := &policySet{}
+	if p.Session.Policy != "" {
+		sp, err := s.identityPolicy(p.Session.Policy)
+		if err != nil {
+			return nil, err
+		}
+		ps.add("session policy", "session policy", "none", sp)
+	}
+	if len(p.Session.PolicyARNs) == 0 {
+		return ps, nil
+	}
+	key := "session\x00" + p.AccountID + "\x00" + strings.Join(p.Session.PolicyARNs, "\x00")
+	if cached, ok := s.principalPolicies.Get(key, s.now()); ok {
+		ps.merge(cached)
+		return ps, nil
+	}
+	gen := s.principalPolicies.Generation()
+	var managed []*ManagedPolicy
+	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
+		for _, arn := range p.Session.PolicyARNs {
+			mp, err := getPolicyByARN(tx, p.AccountID, arn)
+			if errors.Is(err, connectfed.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			managed = append(managed, mp)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	mps := &policySet{}
+	if err := s.addManaged(mps, managed); err != nil {
+		return nil, err
+	}
+	s.principalPolicies.Put(key, mps, gen, s.now())
+	ps.merge(mps)
 	return ps, nil
 }
 
