@@ -183,6 +183,15 @@ func TestAssumeRoleWithSAML(t *testing.T) {
 	if d := time.Until(*out.Credentials.Expiration); d < 29*time.Minute || d > 31*time.Minute {
 		t.Errorf("expiration in %v, want 30m", d)
 	}
+	// Without DurationSeconds, the SessionDuration attribute sets the length.
+	withDuration := f.claims("alice")
+	withDuration.SessionDuration = "2000"
+	timed, err := sc.AssumeRoleWithSAML(ctx, &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(f.samlRole), PrincipalArn: aws.String(f.providerARN),
+		SAMLAssertion: aws.String(f.idp.Response(t, withDuration))})
+	must(t, err)
+	if d := time.Until(*timed.Credentials.Expiration); d < 1990*time.Second || d > 2010*time.Second {
+		t.Errorf("SessionDuration 2000: expiration in %v", d)
+	}
 	if out.PackedPolicySize != nil {
 		t.Errorf("PackedPolicySize %d without a session policy", *out.PackedPolicySize)
 	}

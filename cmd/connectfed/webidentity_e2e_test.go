@@ -97,6 +97,26 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 		t.Errorf("federated as %s", *tok.UserId)
 	}
 
+	// The amr claim is a condition key too.
+	_, err = ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("MFAOnly"), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + *op.OpenIDConnectProviderArn + `"},
+		"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"ForAnyValue:StringEquals":{"` + host + `:amr":"mfa"}}}]}`)})
+	must(t, err)
+	_, err = sc.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String("arn:aws:iam::000000000000:role/MFAOnly"),
+		RoleSessionName: aws.String("alice"), WebIdentityToken: aws.String(is.token(t, "alice", "agent-desktop", time.Now().Add(time.Hour)))})
+	if awsErrorCode(err) != "AccessDenied" {
+		t.Errorf("amr pwd against a trust policy asking for mfa: %v", err)
+	}
+	_, err = ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("PwdOK"), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + *op.OpenIDConnectProviderArn + `"},
+		"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"ForAnyValue:StringEquals":{"` + host + `:amr":"pwd"}}}]}`)})
+	must(t, err)
+	_, err = sc.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String("arn:aws:iam::000000000000:role/PwdOK"),
+		RoleSessionName: aws.String("alice"), WebIdentityToken: aws.String(is.token(t, "alice", "agent-desktop", time.Now().Add(time.Hour)))})
+	if err != nil {
+		t.Errorf("amr pwd against a trust policy asking for pwd: %v", err)
+	}
+
 	down := newOIDCIssuer(t)
 	_, err = ic.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(down.srv.URL), ClientIDList: []string{"agent-desktop"}})
 	must(t, err)
