@@ -99,6 +99,11 @@ func (s *Service) AssumeRoleWithSAML(ctx context.Context, in SAMLInput) (*SAMLRe
 		s.explainDenialOf(ctx, in.ProviderARN, "sts:AssumeRoleWithSAML", in.RoleARN, "the assertion's Role attribute does not list this role and provider")
 		return nil, connectfed.TypedErrorf(connectfed.EFORBIDDEN, connectfed.AccessDenied, "Not authorized to perform sts:AssumeRoleWithSAML")
 	}
+	if provAcct, _, _ := ParseSAMLProviderARN(in.ProviderARN); provAcct != arnAccount(in.RoleARN) {
+		// IAM providers serve their own account's roles only.
+		s.explainDenialOf(ctx, in.ProviderARN, "sts:AssumeRoleWithSAML", in.RoleARN, "the provider is in another account than the role")
+		return nil, connectfed.TypedErrorf(connectfed.EFORBIDDEN, connectfed.AccessDenied, "Not authorized to perform sts:AssumeRoleWithSAML")
+	}
 	if a.RoleSessionName == "" {
 		return nil, invalidToken("The SAML assertion has no RoleSessionName attribute.")
 	}

@@ -280,6 +280,19 @@ func TestAssumeRoleWithSAML(t *testing.T) {
 	if awsErrorCode(err) != "AccessDenied" {
 		t.Errorf("trust policy for AWS principals only: %v", err)
 	}
+	// A provider serves its own account's roles only: a role of the other
+	// account that trusts this provider is still refused.
+	foreign := iam.NewFromConfig(f.config("AKIAOTHERACCOUNT0001", "other-account-secret-key-000001", ""))
+	_, err = foreign.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Foreign"), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + f.providerARN + `"},"Action":"sts:AssumeRoleWithSAML"}]}`)})
+	must(t, err)
+	c = f.claims("alice")
+	c.Roles = []string{"arn:aws:iam::" + otherAccount + ":role/Foreign," + f.providerARN}
+	_, err = sc.AssumeRoleWithSAML(ctx, &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String("arn:aws:iam::" + otherAccount + ":role/Foreign"),
+		PrincipalArn: aws.String(f.providerARN), SAMLAssertion: aws.String(f.idp.Response(t, c))})
+	if awsErrorCode(err) != "AccessDenied" {
+		t.Errorf("role of another account: %v", err)
+	}
 	// A trust policy that also grants sts:SetSourceIdentity takes the
 	// assertion's SourceIdentity.
 	_, err = ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Sourced"), AssumeRolePolicyDocument: aws.String(
