@@ -20,6 +20,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +65,7 @@ type Handler struct {
 	mu        sync.Mutex
 	streams   int
 	bySession map[string]int
+	located   sync.Map // instance id → connect.Scope
 }
 
 // takeStream reserves a push stream for a session, or says no.
@@ -134,6 +136,26 @@ func (h *Handler) session(r *http.Request) (*federation.WebSession, *federation.
 	return ws, id, nil
 }
 
+var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// locate finds an instance's account and region for a browser without a
+// session. Instance ids are UUIDs (anything else is no instance, at no
+// cost); a found instance is remembered, since it never moves.
+func (h *Handler) locate(ctx context.Context, instanceID string) connect.Scope {
+	if !uuidRE.MatchString(instanceID) {
+		return connect.Scope{}
+	}
+	if sc, ok := h.located.Load(instanceID); ok {
+		return sc.(connect.Scope)
+	}
+	sc, err := h.Connect.LocateInstance(ctx, instanceID)
+	if err != nil {
+		return connect.Scope{}
+	}
+	h.located.Store(instanceID, sc)
+	return sc
+}
+
 // frameAncestors is the CSP source list of the origins that may embed the
 // instance's CCP: its approved origins (and connectfed itself).
 func (h *Handler) frameAncestors(ctx context.Context, sc connect.Scope, instanceID string) ([]string, string) {
@@ -158,8 +180,8 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	var sc connect.Scope
 	if err == nil {
 		sc = connect.Scope{AccountID: ws.AccountID, Region: ws.Region}
-	} else if sc, err = h.Connect.LocateInstance(r.Context(), instanceID); err != nil {
-		sc = connect.Scope{}
+	} else {
+		sc = h.locate(r.Context(), instanceID)
 	}
 	origins, ancestors := []string(nil), "'none'"
 	if sc.AccountID != "" {
