@@ -98,7 +98,10 @@ type Option func(*options)
 func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
 
 // WithClock replaces the server's clock (token expiry, STS sessions,
-// signature times), to test expiry without waiting.
+// signature times), to test expiry without waiting. SigV4 signatures are
+// checked against it too, with AWS's 15 minutes of allowed skew: move it
+// further only for what is not signed (the sign-in pages and the token
+// endpoints), or sign with the same clock.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // WithTokenLifetimes sets the federation access and refresh token
