@@ -37,7 +37,9 @@ func TestExpirySoak(t *testing.T) {
 	}
 	requireSQLite(t)
 	dataDir := t.TempDir()
-	p := startBinary(t, dataDir, "--access-token-ttl", "2s", "--refresh-token-ttl", "10s", "--audit-retention", "2m")
+	args := []string{"--access-token-ttl", "2s", "--refresh-token-ttl", "10s", "--audit-retention", "2m"}
+	args = append(args, strings.Fields(os.Getenv("CONNECTFED_EXPIRY_SOAK_ARGS"))...) // e.g. --pprof
+	p := startBinary(t, dataDir, args...)
 	f := &fedFixture{srv: &server{t: t, url: p.url}, clock: &clock{}}
 	f.setup(t)
 	ctx, cancel := context.WithTimeout(context.Background(), d)

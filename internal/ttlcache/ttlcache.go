@@ -23,9 +23,11 @@ type Cache[K comparable, V any] struct {
 	TTL time.Duration
 	Max int // entries; past it the cache starts over
 
-	mu  sync.RWMutex
-	m   map[K]entry[V]
-	gen atomic.Uint64
+	mu sync.RWMutex
+	m  map[K]entry[V]
+	// sweepAt is the size at which Put next drops dead entries.
+	sweepAt int
+	gen     atomic.Uint64
 }
 
 type entry[V any] struct {
@@ -56,17 +58,34 @@ func (c *Cache[K, V]) Put(k K, v V, gen uint64, now time.Time) {
 	if gen != c.gen.Load() || c.TTL < 0 {
 		return
 	}
-	max := c.Max
-	if max <= 0 {
-		max = DefaultMax
+	limit := c.Max
+	if limit <= 0 {
+		limit = DefaultMax
 	}
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= max {
+	if c.m == nil || len(c.m) >= limit {
 		c.m = map[K]entry[V]{}
+		c.sweepAt = 0
+	}
+	if len(c.m) >= c.sweepAt {
+		// Drop what can no longer be served (expired, or read before an
+		// Invalidate), so keys read once (an STS session's access key)
+		// do not stay until the map reaches Max. Amortized: the next
+		// sweep waits until the map has doubled.
+		ttl := c.ttl()
+		for key, e := range c.m {
+			if e.gen != gen || now.Sub(e.at) > ttl {
+				delete(c.m, key)
+			}
+		}
+		c.sweepAt = max(minSweep, 2*len(c.m))
 	}
 	c.m[k] = entry[V]{v: v, at: now, gen: gen}
 	c.mu.Unlock()
 }
+
+// minSweep is the size below which the map is not swept.
+const minSweep = 1024
 
 // Invalidate makes every cached value stale.
 func (c *Cache[K, V]) Invalidate() { c.gen.Add(1) }
@@ -76,4 +95,11 @@ func (c *Cache[K, V]) ttl() time.Duration {
 		return DefaultTTL
 	}
 	return c.TTL
+}
+
+// Len is the number of entries held (live or not yet swept).
+func (c *Cache[K, V]) Len() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.m)
 }

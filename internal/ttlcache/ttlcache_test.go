@@ -1,6 +1,7 @@
 package ttlcache_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -40,5 +41,25 @@ func TestCache(t *testing.T) {
 	c.Put("z", 3, g, now)
 	if _, ok := c.Get("x", now); ok {
 		t.Error("cache grew past Max")
+	}
+}
+
+// TestDeadEntriesGoAway: keys read once and never again (an STS session's
+// access key) do not pile up until Max: the map is swept as it grows.
+func TestDeadEntriesGoAway(t *testing.T) {
+	var c ttlcache.Cache[string, int]
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 20000; i++ {
+		now = now.Add(time.Millisecond) // 500 live at a time
+		c.Put(fmt.Sprint(i), i, c.Generation(), now)
+		if i%5000 == 0 {
+			c.Invalidate()
+		}
+	}
+	if n := c.Len(); n > 2048 {
+		t.Errorf("%d entries held for 500 live ones", n)
+	}
+	if v, ok := c.Get("19999", now); !ok || v != 19999 {
+		t.Errorf("the newest entry: %v %v", v, ok)
 	}
 }
