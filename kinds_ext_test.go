@@ -18,10 +18,10 @@ func TestRecordKinds(t *testing.T) {
 	kinds := connectfed.Kinds()
 	for owner, ks := range map[string][]string{
 		"identity":   {"account", "rootkey", "iamuser", "iamrole", "accesskey", "userkey", "inlinepolicy", "stssession", "samlprovider", "oidcprovider", "samlreplay"},
-		"connect":    {"instance", "instancealias", "secprofile", "routingprofile", "queue", "user", "username"},
+		"connect":    {"instance", "instancealias", "secprofile", "routingprofile", "queue", "user", "username", "hours", "hierarchygroup", "hierarchystruct"},
 		"federation": {"revokedfamily", "refreshused", "signingkey", "websession", "signinused"},
 		"audit":      {"audit"},
-		"agent":      {"agentstatus", "agentstate", "approvedorigin", "contact", "livecontact"},
+		"agent":      {"agentstatus", "agentstate", "approvedorigin", "contact", "livecontact", "contactflowtags"},
 	} {
 		for _, k := range ks {
 			if kinds[k] != owner {

@@ -32,11 +32,17 @@ var (
 	// kindLive indexes the live contacts of an instance, so loading a
 	// world does not read every contact the instance ever had.
 	kindLive = connectfed.RegisterKind("livecontact", "agent")
+
+	// kindFlowTags holds the tags of a contact flow (the flows themselves
+	// are derived from the instance): {"id": …, "tags": {…}}.
+	kindFlowTags = connectfed.RegisterKind("contactflowtags", "agent") // <instance>/<flow id>
 )
 
 func init() {
 	connect.RegisterInstanceKinds(kindStatus, kindState, kindOrigin, kindCont, kindLive)
 	connect.RegisterTaggable("agent-state", kindStatus, defaultStatusHook)
+	connect.RegisterInstanceKinds(kindFlowTags)
+	connect.RegisterTaggable("contact-flow", kindFlowTags, flowTagHook)
 }
 
 // DefaultRingTimeout is how long a contact is offered to an agent before

@@ -396,3 +396,21 @@ func (s *Service) Clear(ctx context.Context, sc connect.Scope, instanceID, userI
 		return nil
 	})
 }
+
+// flowTagHook lets TagResource and aws:ResourceTag see an instance's
+// contact flows: a flow exists when the instance lists it; its tag record
+// is stored on the first tag write.
+func flowTagHook(tx connectfed.Tx, sc connect.Scope, instanceID, id string, write bool) (bool, error) {
+	var inst connectfed.Instance
+	if err := connect.InstanceTx(tx, sc, instanceID, &inst); err != nil {
+		return false, nil
+	}
+	found := false
+	for _, f := range flowsOf(inst.ID) {
+		found = found || f.ID == id
+	}
+	if !found || !write {
+		return found, nil
+	}
+	return true, connectfed.CreateJSON(tx, kindFlowTags, connect.ChildKey(sc, inst.ID, id), map[string]string{"id": id})
+}

@@ -273,8 +273,10 @@ func TestConnectTags(t *testing.T) {
 	// A default agent status is virtual until written: tagging stores it.
 	as, err := cc.ListAgentStatuses(ctx, &connect.ListAgentStatusesInput{InstanceId: id})
 	must(t, err)
+	flows, err := cc.ListContactFlows(ctx, &connect.ListContactFlowsInput{InstanceId: id})
+	must(t, err)
 	arns := []string{instARN, *u.UserArn, *sp.SecurityProfileArn, *q.QueueArn, *rps.RoutingProfileSummaryList[0].Arn, *hl.HoursOfOperationSummaryList[0].Arn,
-		*as.AgentStatusSummaryList[0].Arn}
+		*as.AgentStatusSummaryList[0].Arn, *flows.ContactFlowSummaryList[0].Arn}
 	for _, arn := range arns {
 		_, err := cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{"owner": "ops", "cost": "42"}})
 		must(t, err)
@@ -301,6 +303,8 @@ func TestConnectTags(t *testing.T) {
 	if du.User.Tags["owner"] != "ops" {
 		t.Errorf("DescribeUser tags = %v", du.User.Tags)
 	}
+	_, err = cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(instARN + "/contact-flow/nope"), Tags: map[string]string{"a": "b"}})
+	wantCode(t, "TagResource unknown flow", err, "ResourceNotFoundException")
 	_, err = cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String(instARN + "/queue/nope"), Tags: map[string]string{"a": "b"}})
 	wantCode(t, "TagResource unknown queue", err, "ResourceNotFoundException")
 	_, err = cc.TagResource(ctx, &connect.TagResourceInput{ResourceArn: aws.String("arn:aws:connect:us-east-1:111111111111:instance/" + inst), Tags: map[string]string{"a": "b"}})
