@@ -78,6 +78,10 @@ func TestIAMManagedPolicies(t *testing.T) {
 	wantCode(t, "SetDefaultPolicyVersion of a missing version", err, "NoSuchEntity")
 	_, err = ic.SetDefaultPolicyVersion(ctx, &iam.SetDefaultPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String("bad")})
 	wantCode(t, "SetDefaultPolicyVersion with a bad id", err, "ValidationError")
+	_, err = ic.SetDefaultPolicyVersion(ctx, &iam.SetDefaultPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String("v4")})
+	must(t, err)
+	_, err = ic.SetDefaultPolicyVersion(ctx, &iam.SetDefaultPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String("v3")})
+	must(t, err)
 	_, err = ic.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String("v9")})
 	wantCode(t, "GetPolicyVersion of a missing version", err, "NoSuchEntity")
 	for _, v := range []string{"v1", "v2", "v4", "v5"} {
