@@ -53,6 +53,7 @@ func newAPI(t *testing.T) *apiEnv {
 	cs := &cconnect.Service{Store: store}
 	kr, err := federation.OpenKeyRing(ctx, store, sealer, time.Now, 24*time.Hour, 12*time.Hour)
 	must(t, err)
+	ids.Keys = kr
 	fed := &federation.Service{Store: store, Connect: cs, Authorizer: ids, Keys: kr, PublicURL: "https://cf.example"}
 	ev := &events{}
 	srv := httptest.NewServer(awsapi.New(awsapi.Config{Store: store, Identity: ids, Connect: cs, Federation: fed,

@@ -126,12 +126,12 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, pager: pager{key: cfg.PageKey}, inflight: make(chan struct{}, cfg.MaxInFlight),
 		accounts: shares{max: cfg.MaxPerAccount}}
 	s.chain = &httpchain.Chain{Log: cfg.Logger, Metrics: cfg.Metrics, Now: cfg.Now}
-	s.verifier = &sigv4.Verifier{Now: cfg.Now, Lookup: s.lookup}
+	s.verifier = &sigv4.Verifier{Now: cfg.Now, LookupToken: s.lookup}
 	return s
 }
 
-func (s *Server) lookup(ctx context.Context, accessKeyID string) (*sigv4.Credential, error) {
-	c, err := s.cfg.Identity.Credential(ctx, accessKeyID)
+func (s *Server) lookup(ctx context.Context, accessKeyID, sessionToken string) (*sigv4.Credential, error) {
+	c, err := s.cfg.Identity.CredentialFor(ctx, accessKeyID, sessionToken)
 	if err != nil || c == nil {
 		return nil, err
 	}

@@ -153,10 +153,11 @@ func start(o options) (*Server, error) {
 		return nil, err
 	}
 	cs := &connect.Service{Store: store, Now: o.now}
-	keys, err := federation.OpenKeyRing(ctx, store, sealer, o.now, 24*time.Hour, o.refreshTTL)
+	keys, err := federation.OpenKeyRing(ctx, store, sealer, o.now, 24*time.Hour, federation.Retention(o.refreshTTL))
 	if err != nil {
 		return nil, err
 	}
+	ids.Keys = keys
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

@@ -2,6 +2,8 @@ package federation
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -28,6 +30,9 @@ type signingKey struct {
 	key     []byte
 	idBytes [8]byte
 	macs    sync.Pool // of hash.Hash: HMAC-SHA256 states under key, reused
+
+	aeadMu sync.Mutex
+	aeads  map[string]cipher.AEAD // by purpose, see sealer
 }
 
 // mac appends HMAC-SHA256(key, msg) to dst.
@@ -209,4 +214,93 @@ func (kr *KeyRing) Size() int {
 	kr.mu.RLock()
 	defer kr.mu.RUnlock()
 	return len(kr.keys)
+}
+
+// Sealing values other than federation tokens (STS session tokens) under
+// the same ring: each purpose gets its own AES-256-GCM key and its own
+// derivation key, both HMAC-SHA256(ring key, label) so one purpose's values
+// never open as another's and never collide with the token MACs.
+
+// sealOverhead is what Seal adds to a plaintext: key id, nonce, GCM tag.
+const sealOverhead = 8 + 12 + 16
+
+func (k *signingKey) sealer(purpose string) cipher.AEAD {
+	k.aeadMu.Lock()
+	defer k.aeadMu.Unlock()
+	if a, ok := k.aeads[purpose]; ok {
+		return a
+	}
+	block, err := aes.NewCipher(k.derive("seal/"+purpose, nil))
+	if err != nil {
+		panic(err) // a 32-byte key always makes a cipher
+	}
+	a, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	if k.aeads == nil {
+		k.aeads = map[string]cipher.AEAD{}
+	}
+	k.aeads[purpose] = a
+	return a
+}
+
+// derive is HMAC-SHA256(key, label 0x00 msg).
+func (k *signingKey) derive(label string, msg []byte) []byte {
+	m := hmac.New(sha256.New, k.key)
+	m.Write([]byte(label))
+	m.Write([]byte{0})
+	m.Write(msg)
+	return m.Sum(nil)
+}
+
+// Seal encrypts and authenticates plaintext for purpose under the newest
+// key of the ring. The result is key id (8 bytes) | nonce (12) |
+// ciphertext and tag; the key id is authenticated too. derived is a
+// 32-byte secret bound to this sealed value (HMAC of its key id and nonce
+// under the same ring key), which Open returns again: what the holder of
+// the sealed value cannot compute (the secret key of an STS session).
+func (kr *KeyRing) Seal(purpose string, plaintext []byte) (sealed, derived []byte) {
+	k := kr.current()
+	out := make([]byte, 20, len(plaintext)+sealOverhead)
+	copy(out, k.idBytes[:])
+	rand.Read(out[8:20])
+	derived = k.derive("derive/"+purpose, out[:20])
+	return k.sealer(purpose).Seal(out, out[8:20], plaintext, out[:8]), derived
+}
+
+// Open checks and decrypts a value made by Seal for purpose, by any key
+// still in the ring (reloading the ring once for a key id it does not
+// know, as token validation does). A value that does not open (malformed,
+// altered, sealed for another purpose or under a key the ring no longer
+// has) gives nil plaintext and a nil error; an error is the store's, when
+// the ring could not be reloaded.
+func (kr *KeyRing) Open(ctx context.Context, purpose string, sealed []byte) (plaintext, derived []byte, err error) {
+	if len(sealed) < sealOverhead {
+		return nil, nil, nil
+	}
+	var kid [8]byte
+	copy(kid[:], sealed[:8])
+	k, err := kr.lookupOrReload(ctx, kid)
+	if err != nil {
+		return nil, nil, err
+	}
+	if k == nil {
+		return nil, nil, nil
+	}
+	plaintext, err = k.sealer(purpose).Open(nil, sealed[8:20], sealed[20:], sealed[:8])
+	if err != nil || plaintext == nil {
+		return nil, nil, nil
+	}
+	return plaintext, k.derive("derive/"+purpose, sealed[:20]), nil
+}
+
+// maxSTSSession is the longest STS session the ring's keys seal (a role's
+// MaxSessionDuration is at most 12 hours).
+const maxSTSSession = 12 * time.Hour
+
+// Retention is how long a retired key must keep verifying: the longest of
+// the refresh token lifetime and the longest STS session.
+func Retention(refreshTTL time.Duration) time.Duration {
+	return max(refreshTTL, maxSTSSession)
 }

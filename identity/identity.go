@@ -41,6 +41,9 @@ type Service struct {
 	// with this Service's clock.
 	OIDC     *oidc.Verifier
 	oidcOnce sync.Once
+	// Keys seals STS session tokens (the token key ring every replica
+	// shares); AssumeRole and its SAML and web identity variants need it.
+	Keys SessionKeys
 
 	cache policyCache
 	// creds and principalPolicies spare the hot path its store reads: a
@@ -156,19 +159,34 @@ type Credential struct {
 	Principal    *connectfed.Principal
 }
 
-// Credential finds the credential for an access key id. It returns
+// Credential finds the credential for a long-term access key id (or a
+// session issued before session tokens were self-contained). It returns
 // (nil, nil) for an unknown key.
 func (s *Service) Credential(ctx context.Context, accessKeyID string) (*Credential, error) {
+	return s.CredentialFor(ctx, accessKeyID, "")
+}
+
+// CredentialFor finds the credential for an access key id and the session
+// token the request carries ("" for none): a self-contained session token
+// resolves without the store holding the session. It returns (nil, nil)
+// for an unknown key or a token that is not valid for it. A cached
+// credential is returned as it is: the SigV4 verifier compares the token.
+func (s *Service) CredentialFor(ctx context.Context, accessKeyID, sessionToken string) (*Credential, error) {
 	if c, ok := s.creds.Get(accessKeyID, s.now()); ok {
 		return c, nil
 	}
 	gen := s.creds.Generation()
 	var cred *Credential
-	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
-		var err error
-		cred, err = s.lookup(tx, accessKeyID)
-		return err
-	})
+	var err error
+	if strings.HasPrefix(accessKeyID, "ASIA") && isSessionToken(sessionToken) {
+		cred, err = s.sessionCredential(ctx, accessKeyID, sessionToken)
+	} else {
+		err = s.Store.View(ctx, func(tx connectfed.Tx) error {
+			var err error
+			cred, err = s.lookup(tx, accessKeyID)
+			return err
+		})
+	}
 	if err == nil && cred != nil {
 		s.creds.Put(accessKeyID, cred, gen, s.now())
 	}

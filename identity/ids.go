@@ -26,10 +26,3 @@ func newSecret() string {
 	rand.Read(b)
 	return base64.StdEncoding.EncodeToString(b)
 }
-
-// newSessionToken returns an opaque STS session token with 384 random bits.
-func newSessionToken() string {
-	b := make([]byte, 48)
-	rand.Read(b)
-	return "FwoGZXIvYXdzE" + base64.StdEncoding.EncodeToString(b)
-}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/identity"
 	"github.com/connectfed/connectfed/internal/testutil"
 	"github.com/connectfed/connectfed/memory"
@@ -18,7 +19,10 @@ func newService(t *testing.T) *identity.Service {
 	sealer, err := seal.NewSealer(make([]byte, 32))
 	testutil.Must(t, err)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	s := &identity.Service{Store: memory.New(), Sealer: sealer, Now: func() time.Time { return now }}
+	store := memory.New()
+	keys, err := federation.OpenKeyRing(t.Context(), store, sealer, func() time.Time { return now }, 24*time.Hour, 12*time.Hour)
+	testutil.Must(t, err)
+	s := &identity.Service{Store: store, Sealer: sealer, Now: func() time.Time { return now }, Keys: keys}
 	for _, a := range []struct{ id, key string }{{acct, "AKIAROOTAAAAAAAAAAAA"}, {other, "AKIAROOTBBBBBBBBBBBB"}} {
 		testutil.Must(t, s.EnsureAccount(t.Context(), connectfed.Account{ID: a.id}, []identity.RootKey{{AccessKeyID: a.key, SecretAccessKey: "root-secret-" + a.id}}))
 	}
@@ -28,6 +32,13 @@ func newService(t *testing.T) *identity.Service {
 func credential(t *testing.T, s *identity.Service, keyID string) *identity.Credential {
 	t.Helper()
 	c, err := s.Credential(t.Context(), keyID)
+	testutil.Must(t, err)
+	return c
+}
+
+func sessionCredential(t *testing.T, s *identity.Service, ar *identity.AssumedRole) *identity.Credential {
+	t.Helper()
+	c, err := s.CredentialFor(t.Context(), ar.Session.AccessKeyID, ar.Token)
 	testutil.Must(t, err)
 	return c
 }
@@ -116,7 +127,7 @@ func TestAssumeRoleAndReset(t *testing.T) {
 	caller := credential(t, s, key.ID).Principal
 	ar, err := s.AssumeRole(ctx, caller, identity.AssumeRoleInput{RoleARN: role.ARN(), SessionSpec: identity.SessionSpec{SessionName: "alice", DurationSeconds: 900}})
 	testutil.Must(t, err)
-	sc := credential(t, s, ar.Session.AccessKeyID)
+	sc := sessionCredential(t, s, ar)
 	if sc == nil || sc.Principal.Name != "alice" || sc.Principal.RoleName != "Agent" ||
 		sc.Principal.ARN != "arn:aws:sts::"+acct+":assumed-role/Agent/alice" {
 		t.Fatalf("session credential %+v", sc)
@@ -129,10 +140,11 @@ func TestAssumeRoleAndReset(t *testing.T) {
 	_, err = s.CreateUser(ctx, other, "backend", "/")
 	testutil.Must(t, err)
 	testutil.Must(t, s.ResetAccount(ctx, acct))
-	for _, k := range []string{key.ID, ar.Session.AccessKeyID} {
-		if c := credential(t, s, k); c != nil {
-			t.Errorf("key %s resolves after the reset", k)
-		}
+	if c := credential(t, s, key.ID); c != nil {
+		t.Errorf("key %s resolves after the reset", key.ID)
+	}
+	if c := sessionCredential(t, s, ar); c != nil {
+		t.Errorf("session %s resolves after the reset", ar.Session.AccessKeyID)
 	}
 	_, err = s.GetRole(ctx, acct, "Agent")
 	testutil.WantType(t, err, connectfed.NoSuchEntity)

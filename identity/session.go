@@ -241,7 +241,8 @@ func compactJSON(doc string) string {
 // IssueSession makes temporary credentials for role as planned. The caller
 // has authorized the request (trust policy, the caller's own permissions,
 // sts:TagSession and sts:SetSourceIdentity where needed) and checked the
-// duration against the role's limits.
+// duration against the role's limits. The session lives in its token (see
+// sealSession): issuing it writes nothing to the store.
 func (s *Service) IssueSession(ctx context.Context, role *Role, plan *SessionPlan) (*AssumedRole, error) {
 	if len(plan.Spec.PolicyARNs) > 0 {
 		err := s.Store.View(ctx, func(tx connectfed.Tx) error {
@@ -261,17 +262,13 @@ func (s *Service) IssueSession(ctx context.Context, role *Role, plan *SessionPla
 		}
 	}
 	now := s.now()
-	akid := awsID("ASIA", 16)
-	secret, token := newSecret(), newSessionToken()
 	sess := &Session{
-		AccountID: role.AccountID, AccessKeyID: akid, RoleName: role.Name, RoleID: role.ID, RolePath: role.Path,
+		AccountID: role.AccountID, AccessKeyID: awsID("ASIA", 16), RoleName: role.Name, RoleID: role.ID, RolePath: role.Path,
 		SessionName: plan.Spec.SessionName, Created: now, Expires: now.Add(time.Duration(plan.Spec.DurationSeconds) * time.Second),
-		SealedSecret: s.Sealer.Seal(secret, "session/"+akid), SealedToken: s.Sealer.Seal(token, "sessiontoken/"+akid),
 		Policy: plan.Spec.Policy, PolicyARNs: plan.Spec.PolicyARNs, Tags: plan.Tags, TransitiveTagKeys: plan.TransitiveTagKeys, SourceIdentity: plan.SourceIdentity,
 	}
-	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
-		return connectfed.CreateJSONExpiring(tx, kindSession, akid, sess, sess.Expires)
-	}) // a new key: nothing cached goes stale
+	// The token carries the session; nothing is written.
+	token, secret, err := s.sealSession(sess)
 	if err != nil {
 		return nil, err
 	}

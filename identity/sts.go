@@ -14,16 +14,18 @@ import (
 // Session is an STS session made by AssumeRole: temporary credentials for
 // a role, named by the caller.
 type Session struct {
-	AccountID    string    `json:"accountId"`
-	AccessKeyID  string    `json:"accessKeyId"`
-	RoleName     string    `json:"roleName"`
-	RoleID       string    `json:"roleId"`
-	RolePath     string    `json:"rolePath"`
-	SessionName  string    `json:"sessionName"`
-	Expires      time.Time `json:"expires"`
-	Created      time.Time `json:"created"`
-	SealedSecret string    `json:"sealedSecret"`
-	SealedToken  string    `json:"sealedToken"`
+	AccountID   string    `json:"accountId"`
+	AccessKeyID string    `json:"accessKeyId"`
+	RoleName    string    `json:"roleName"`
+	RoleID      string    `json:"roleId"`
+	RolePath    string    `json:"rolePath"`
+	SessionName string    `json:"sessionName"`
+	Expires     time.Time `json:"expires"`
+	Created     time.Time `json:"created"`
+	// SealedSecret and SealedToken are set only in sessions stored by an
+	// earlier version; sessions are no longer stored.
+	SealedSecret string `json:"sealedSecret,omitempty"`
+	SealedToken  string `json:"sealedToken,omitempty"`
 	// Policy is the inline session policy ("" for none).
 	Policy            string                  `json:"policy,omitempty"`
 	PolicyARNs        []string                `json:"policyArns,omitempty"`
@@ -63,6 +65,9 @@ func (s *Session) rolePath() string {
 
 func (s *Service) lookupIAM(tx connectfed.Tx, accessKeyID string) (*Credential, error) {
 	if strings.HasPrefix(accessKeyID, "ASIA") {
+		// A session stored by an earlier version (random token, sealed
+		// secret in the record): honoured, with the same checks, until it
+		// expires. New sessions are self-contained (stateless.go).
 		var sess Session
 		err := connectfed.GetJSON(tx, kindSession, accessKeyID, &sess)
 		if errors.Is(err, connectfed.ErrNotFound) {

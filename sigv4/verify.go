@@ -109,9 +109,13 @@ type Lookup func(ctx context.Context, accessKeyID string) (*Credential, error)
 // to use; a Verifier is safe for concurrent use and must not be copied after
 // first use.
 type Verifier struct {
-	Lookup  Lookup
-	Now     func() time.Time // nil = time.Now
-	MaxSkew time.Duration    // 0 = DefaultMaxSkew
+	Lookup Lookup
+	// LookupToken, when set, is used instead of Lookup: it also receives
+	// the request's X-Amz-Security-Token ("" when there is none), for
+	// servers whose session tokens carry the session themselves.
+	LookupToken func(ctx context.Context, accessKeyID, sessionToken string) (*Credential, error)
+	Now         func() time.Time // nil = time.Now
+	MaxSkew     time.Duration    // 0 = DefaultMaxSkew
 
 	mu   sync.RWMutex
 	keys map[keyID][32]byte // derived signing keys
@@ -192,10 +196,20 @@ func (v *Verifier) Preflight(ctx context.Context, r *http.Request) (*Pending, er
 	if a.AccessKeyID == "" {
 		return nil, newErr(KindUnknownKey, MsgInvalidToken)
 	}
-	if v.Lookup == nil {
+	var cred *Credential
+	var err error
+	switch {
+	case v.LookupToken != nil:
+		tok := ""
+		if a.hasToken && !a.badToken {
+			tok = a.token
+		}
+		cred, err = v.LookupToken(ctx, a.AccessKeyID, tok)
+	case v.Lookup != nil:
+		cred, err = v.Lookup(ctx, a.AccessKeyID)
+	default:
 		return nil, ErrNoLookup
 	}
-	cred, err := v.Lookup(ctx, a.AccessKeyID)
 	if err != nil {
 		return nil, fmt.Errorf("sigv4: credential lookup: %w", err)
 	}

@@ -722,11 +722,12 @@ func (m *Main) buildServices(ctx context.Context, cfg *settings, sealer *seal.Se
 			"listen", m.Listen)
 	}
 	creds.report(ctx, m.log, ids)
-	keys, err := federation.OpenKeyRing(ctx, store, sealer, m.Now, keyRotation, cfg.refreshTTL)
+	keys, err := federation.OpenKeyRing(ctx, store, sealer, m.Now, keyRotation, federation.Retention(cfg.refreshTTL))
 	if err != nil {
 		return nil, err
 	}
 	m.keys = keys
+	ids.Keys = keys // STS session tokens are sealed under the same ring
 	fed := &federation.Service{Store: store, Connect: connectSvc, Authorizer: ids, Keys: keys, Now: m.Now,
 		AccessTTL: cfg.accessTTL, RefreshTTL: cfg.refreshTTL, PublicURL: m.PublicURL}
 	met := metrics.NewServer()
