@@ -49,8 +49,9 @@ type Service struct {
 	// the caches, so this replica never serves its own stale data and other
 	// replicas' changes show within that bound.
 	instances ttlcache.Cache[string, connectfed.Instance]
-	users     ttlcache.Cache[string, connectfed.User] // by id
-	usernames ttlcache.Cache[string, connectfed.User] // by username
+	users     ttlcache.Cache[string, connectfed.User]   // by id
+	usernames ttlcache.Cache[string, connectfed.User]   // by username
+	tags      ttlcache.Cache[string, map[string]string] // by scope and ARN
 }
 
 // update runs a write and drops the caches.
@@ -66,6 +67,7 @@ func (s *Service) Invalidate() {
 	s.instances.Invalidate()
 	s.users.Invalidate()
 	s.usernames.Invalidate()
+	s.tags.Invalidate()
 }
 
 func (s *Service) now() time.Time {

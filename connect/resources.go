@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -494,12 +495,19 @@ func readTags(tx connectfed.Tx, kind, key string) (map[string]json.RawMessage, m
 }
 
 // ResourceTags returns the tags of the resource an ARN names, or the
-// errors of resolveARN.
+// errors of resolveARN. Like instances and users, an answer is cached for
+// at most ttlcache.DefaultTTL and dropped on any write through this
+// Service (authorization reads them on every call).
 func (s *Service) ResourceTags(ctx context.Context, sc Scope, arn string) (map[string]string, error) {
 	var tags map[string]string
 	if _, _, err := parseARN(sc, arn); err != nil {
 		return nil, err
 	}
+	ck := sc.AccountID + "\x00" + sc.Region + "\x00" + arn
+	if t, ok := s.tags.Get(ck, s.now()); ok {
+		return maps.Clone(t), nil
+	}
+	gen := s.tags.Generation()
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
 		kind, key, virtual, err := resolveARN(tx, sc, arn, false)
 		if err != nil || virtual {
@@ -510,6 +518,9 @@ func (s *Service) ResourceTags(ctx context.Context, sc Scope, arn string) (map[s
 	})
 	if tags == nil && err == nil {
 		tags = map[string]string{}
+	}
+	if err == nil {
+		s.tags.Put(ck, maps.Clone(tags), gen, s.now())
 	}
 	return tags, err
 }

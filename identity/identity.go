@@ -53,6 +53,7 @@ type Service struct {
 	// that bound.
 	creds             ttlcache.Cache[string, *Credential]
 	principalPolicies ttlcache.Cache[string, *policySet]
+	roles             ttlcache.Cache[string, *Role] // AssumeRole and session checks
 }
 
 // update runs a write and drops the caches.
@@ -67,6 +68,23 @@ func (s *Service) update(ctx context.Context, fn func(connectfed.Tx) error) erro
 func (s *Service) Invalidate() {
 	s.creds.Invalidate()
 	s.principalPolicies.Invalidate()
+	s.roles.Invalidate()
+}
+
+// role reads a role through the roles cache (same bound as creds). The
+// result is shared: callers must not change it.
+func (s *Service) role(ctx context.Context, accountID, name string) (*Role, error) {
+	key := nameKey(accountID, name)
+	if r, ok := s.roles.Get(key, s.now()); ok {
+		return r, nil
+	}
+	gen := s.roles.Generation()
+	r := &Role{}
+	if err := s.Store.View(ctx, func(tx connectfed.Tx) error { return getRole(tx, accountID, name, r) }); err != nil {
+		return nil, err
+	}
+	s.roles.Put(key, r, gen, s.now())
+	return r, nil
 }
 
 func (s *Service) now() time.Time {

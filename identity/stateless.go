@@ -229,8 +229,7 @@ func (s *Service) sessionCredential(ctx context.Context, accessKeyID, token stri
 	if err != nil || sess == nil {
 		return nil, err
 	}
-	var role Role
-	err = s.Store.View(ctx, func(tx connectfed.Tx) error { return getRole(tx, sess.AccountID, sess.RoleName, &role) })
+	role, err := s.role(ctx, sess.AccountID, sess.RoleName)
 	if connectfed.ErrorCode(err) == connectfed.ENOTFOUND || err == nil && role.ID != sess.RoleID {
 		return nil, nil
 	}

@@ -162,10 +162,13 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 		return nil, iamErr(connectfed.EINVALID, connectfed.ValidationError, "%s is invalid", in.RoleARN)
 	}
 	var role Role
-	err := s.Store.View(ctx, func(tx connectfed.Tx) error { return getRole(tx, roleAcct, roleName, &role) })
+	rp, err := s.role(ctx, roleAcct, roleName)
 	notFound := errors.Is(err, connectfed.ErrNotFound) || connectfed.ErrorCode(err) == connectfed.ENOTFOUND
 	if err != nil && !notFound {
 		return nil, err
+	}
+	if rp != nil {
+		role = *rp
 	}
 	keys := in.RequestKeys()
 	if in.ExternalID != "" {
