@@ -29,11 +29,12 @@ type requestSpec struct {
 // target says what a scenario sends: a fresh request for (worker, seq),
 // signed with these credentials for this service.
 type target struct {
-	baseURL string
-	creds   aws.Credentials
-	service string
-	region  string
-	next    func(worker int, seq uint64) requestSpec
+	// baseURLs are the servers; worker w sends to baseURLs[w%len].
+	baseURLs []string
+	creds    aws.Credentials
+	service  string
+	region   string
+	next     func(worker int, seq uint64) requestSpec
 }
 
 // loadResult is what the generator measured in the measured window.
@@ -46,6 +47,19 @@ type loadResult struct {
 	clientCPU float64 // CPU-seconds this process used in the window
 	busyCPU   float64 // CPU-seconds the whole machine used in the window
 	dials     int64   // connections opened, warm-up included
+	// pcts are the percentiles when there is no histogram (wrk reports
+	// them itself): 50, 99, 99.9.
+	pcts map[float64]time.Duration
+	// rate is the arrival rate of an open-loop run (0: closed loop).
+	rate float64
+}
+
+// pct is a latency percentile.
+func (r *loadResult) pct(p float64) time.Duration {
+	if r.hist != nil && r.hist.Count() > 0 {
+		return r.hist.Percentile(p)
+	}
+	return r.pcts[p]
 }
 
 func (r *loadResult) rps() float64 {
@@ -115,7 +129,7 @@ func runLoad(t target, conns int, warmup, dur time.Duration, onMeasure func(), o
 			buf := make([]byte, 32<<10)
 			for seq := uint64(0); !stop.Load(); seq++ {
 				spec := t.next(w, seq)
-				req, err := http.NewRequestWithContext(context.Background(), spec.method, t.baseURL+spec.path, bytes.NewReader(spec.body))
+				req, err := http.NewRequestWithContext(context.Background(), spec.method, t.baseURLs[w%len(t.baseURLs)]+spec.path, bytes.NewReader(spec.body))
 				if err != nil {
 					sampleErr(err.Error())
 					return

@@ -55,9 +55,27 @@ const (
 	scDescInstCF = "DescribeInstance-connectfed"
 	scGFT1M      = "GetFederationToken-1M"
 	scMoto       = "moto"
+	// Server-bound: wrk replaying one pre-signed request.
+	scCeilingWrk  = "ceiling-wrk"
+	scGFTWrk      = "GetFederationToken-wrk"
+	scDescUserWrk = "DescribeUser-wrk"
+	// Open loop at half the peak GetFederationToken rate.
+	scOpenCeiling = "open-loop-ceiling"
+	scOpenGFT     = "open-loop-GetFederationToken"
+	// connectfed on PostgreSQL.
+	scGFTPG           = "GetFederationToken-pg"
+	scDescUserPG      = "DescribeUser-pg"
+	scAssumeRolePG    = "AssumeRole-pg"
+	scCreateUserPG    = "CreateUser-pg"
+	scGFTPG2          = "GetFederationToken-pg-2replicas"
+	scGFTPGBig        = "GetFederationToken-pg-big"
+	scCreateUserPGBig = "CreateUser-pg-big"
 )
 
-var allScenarios = []string{scCeiling, scGFT, scDescUser, scAssumeRole, scCreateUser, scDescInstCF, scGFT1M, scMoto}
+var allScenarios = []string{scCeiling, scGFT, scDescUser, scCeilingWrk, scGFTWrk, scDescUserWrk, scOpenCeiling, scOpenGFT,
+	scAssumeRole, scCreateUser, scDescInstCF, scGFT1M, scGFTPG, scDescUserPG, scAssumeRolePG, scCreateUserPG, scGFTPG2, scGFTPGBig, scCreateUserPGBig, scMoto}
+
+var pgScenarioNames = []string{scGFTPG, scDescUserPG, scAssumeRolePG, scCreateUserPG, scGFTPG2, scGFTPGBig, scCreateUserPGBig}
 
 type options struct {
 	conns          int
@@ -76,6 +94,10 @@ type options struct {
 	keep           bool
 	startRuns      int
 	quietWait      time.Duration
+	pgURL          string
+	pgUsers        int
+	pgPool         int
+	openRate       float64
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -115,6 +137,15 @@ Flags:
 	fs.IntVar(&o.startRuns, "start-runs", 3, "how many times to start the server on the seeded data dir to time start-to-healthz (median reported)")
 	fs.DurationVar(&o.quietWait, "quiet-wait", 60*time.Second, "before each scenario, wait up to this long for the rest of the machine to go quiet "+
 		"(under 0.2 busy cores while the servers idle), since another process's CPU use skews the numbers; 0 to not wait")
+	defPG := os.Getenv("CONNECTFED_TEST_POSTGRES")
+	if defPG == "" {
+		defPG = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	fs.StringVar(&o.pgURL, "pg", defPG, "PostgreSQL server for the *-pg scenarios (a URL to a database the bench may CREATE DATABASE from; "+
+		"each run makes its own database and drops it); \"off\" skips them (default $CONNECTFED_TEST_POSTGRES or the local server)")
+	fs.IntVar(&o.pgUsers, "pg-users", 100_000, "Connect users in the instance of the "+scGFTPGBig+" scenario (seeded once into a template database, reused)")
+	fs.IntVar(&o.pgPool, "pg-pool", 0, "pool_max_conns for connectfed's PostgreSQL pool (0: connectfed's default)")
+	fs.Float64Var(&o.openRate, "open-rate", 0, "arrival rate of the open-loop scenarios, requests/s (default half the "+scGFT+" rate measured in this run)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -140,6 +171,11 @@ Flags:
 	}
 	if o.noMoto {
 		delete(o.scenarios, scMoto)
+	}
+	if o.pgURL == "off" {
+		for _, s := range pgScenarioNames {
+			delete(o.scenarios, s)
+		}
 	}
 	if o.profScenario != "" && !contains(allScenarios, o.profScenario) {
 		return nil, fmt.Errorf("-cpuprofile-scenario %q: unknown scenario", o.profScenario)
@@ -270,12 +306,12 @@ func repoRoot() (string, error) {
 	}
 	for {
 		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "module connectfed") {
+		if err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "module github.com/connectfed/connectfed\n") {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", errors.New("run from inside the connectfed module (no go.mod with module connectfed above the working directory)")
+			return "", errors.New("run from inside the connectfed module (no go.mod with module github.com/connectfed/connectfed above the working directory)")
 		}
 		dir = parent
 	}
@@ -314,7 +350,7 @@ func (b *bench) build() error {
 		b.bin = b.o.connectfedBin
 		return nil
 	}
-	b.bin = filepath.Join(b.tmp, "github.com/connectfed/connectfed")
+	b.bin = filepath.Join(b.tmp, "connectfed")
 	args := []string{"build", "-o", b.bin}
 	if b.o.pprofOverlay {
 		src := filepath.Join(b.tmp, "zz_bench_pprof.go")
@@ -322,7 +358,7 @@ func (b *bench) build() error {
 			return err
 		}
 		ov := filepath.Join(b.tmp, "overlay.json")
-		dst := filepath.Join(b.root, "cmd", "github.com/connectfed/connectfed", "zz_bench_pprof.go")
+		dst := filepath.Join(b.root, "cmd", "connectfed", "zz_bench_pprof.go")
 		if err := os.WriteFile(ov, []byte(fmt.Sprintf(`{"Replace":{%q:%q}}`, dst, src)), 0o644); err != nil {
 			return err
 		}
@@ -341,7 +377,7 @@ func (b *bench) build() error {
 }
 
 // startConnectfed starts `connectfed serve` on a free port with dataDir.
-func (b *bench) startConnectfed(name, dataDir string) (*child, error) {
+func (b *bench) startConnectfed(name, dataDir string, extra ...string) (*child, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -357,8 +393,8 @@ func (b *bench) startConnectfed(name, dataDir string) (*child, error) {
 		pprofAddr = "127.0.0.1:" + strconv.Itoa(pp)
 		env = append(env, "CONNECTFED_BENCH_PPROF_ADDR="+pprofAddr)
 	}
-	c, err := startChild(name, []string{b.bin, "serve", "--listen", addr, "--data-dir", dataDir, "--log-level", b.o.serverLogLevel},
-		env, addr, filepath.Join(b.tmp, name+".log"), 60*time.Second, healthz)
+	argv := append([]string{b.bin, "serve", "--listen", addr, "--data-dir", dataDir, "--log-level", b.o.serverLogLevel}, extra...)
+	c, err := startChild(name, argv, env, addr, filepath.Join(b.tmp, name+".log"), 60*time.Second, healthz)
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +435,8 @@ func (b *bench) all() error {
 	}
 
 	needMain := false
-	for _, s := range []string{scCeiling, scGFT, scDescUser, scAssumeRole, scCreateUser, scDescInstCF, scMoto} {
+	for _, s := range []string{scCeiling, scGFT, scDescUser, scAssumeRole, scCreateUser, scDescInstCF, scMoto,
+		scCeilingWrk, scGFTWrk, scDescUserWrk, scOpenCeiling, scOpenGFT} {
 		needMain = needMain || o.scenarios[s]
 	}
 	if needMain {
@@ -409,6 +446,15 @@ func (b *bench) all() error {
 	}
 	if o.scenarios[scGFT1M] {
 		if err := b.bigServer(ctx, seedDir, meta); err != nil {
+			return err
+		}
+	}
+	pg := false
+	for _, s := range pgScenarioNames {
+		pg = pg || o.scenarios[s]
+	}
+	if pg {
+		if err := b.pgScenarios(ctx); err != nil {
 			return err
 		}
 	}
@@ -425,7 +471,7 @@ func (b *bench) all() error {
 func (b *bench) mainServer(ctx context.Context) error {
 	o := b.o
 	dataDir := filepath.Join(b.tmp, "data-main")
-	srv, err := b.startConnectfed("github.com/connectfed/connectfed", dataDir)
+	srv, err := b.startConnectfed("connectfed", dataDir)
 	if err != nil {
 		return err
 	}
@@ -449,7 +495,8 @@ func (b *bench) mainServer(ctx context.Context) error {
 	}
 	b.rep.gftBytes = len(gftBody)
 
-	if o.scenarios[scCeiling] {
+	var ceil *child
+	if o.scenarios[scCeiling] || o.scenarios[scCeilingWrk] || o.scenarios[scOpenCeiling] {
 		bodyFile := filepath.Join(b.tmp, "ceiling-body.json")
 		if err := os.WriteFile(bodyFile, gftBody, 0o644); err != nil {
 			return err
@@ -463,39 +510,73 @@ func (b *bench) mainServer(ctx context.Context) error {
 			return err
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(port)
-		ceil, err := startChild("ceiling", []string{self, "ceiling-server", "-listen", addr, "-body", bodyFile}, nil,
+		ceil, err = startChild("ceiling", []string{self, "ceiling-server", "-listen", addr, "-body", bodyFile}, nil,
 			addr, filepath.Join(b.tmp, "ceiling.log"), 30*time.Second, healthz)
 		if err != nil {
 			return err
 		}
 		track(ceil)
-		// The same signed GetFederationToken requests; the ceiling ignores
-		// the signature.
-		b.scenario(scCeiling, ceil, target{baseURL: ceil.url(), creds: f.session, service: "connect", region: region,
-			next: gftRequest(f.instanceID)})
-		if err := stopChild(ceil); err != nil {
-			logf("ceiling server: %v", err)
-		}
+		defer func() {
+			if err := stopChild(ceil); err != nil {
+				logf("ceiling server: %v", err)
+			}
+		}()
 	}
+	// The same signed GetFederationToken requests go to the ceiling, which
+	// ignores the signature.
+	gftTo := func(c *child) target {
+		return target{baseURLs: []string{c.url()}, creds: f.session, service: "connect", region: region, next: gftRequest(f.instanceID)}
+	}
+	duTo := func(c *child) target {
+		return target{baseURLs: []string{c.url()}, creds: rootCreds, service: "connect", region: region, next: describeUserRequest(f.instanceID, f.fedUserID)}
+	}
+	if o.scenarios[scCeiling] {
+		b.scenario(scCeiling, ceil, gftTo(ceil))
+	}
+	var gft *result
 	if o.scenarios[scGFT] {
-		b.scenario(scGFT, srv, target{baseURL: srv.url(), creds: f.session, service: "connect", region: region,
-			next: gftRequest(f.instanceID)})
+		gft = b.scenario(scGFT, srv, gftTo(srv))
 	}
 	if o.scenarios[scDescUser] {
-		b.scenario(scDescUser, srv, target{baseURL: srv.url(), creds: rootCreds, service: "connect", region: region,
-			next: describeUserRequest(f.instanceID, f.fedUserID)})
+		b.scenario(scDescUser, srv, duTo(srv))
+	}
+	if o.scenarios[scCeilingWrk] {
+		b.scenarioOn(scCeilingWrk, []*child{ceil}, nil, b.wrkLoad(gftTo(ceil)))
+	}
+	if o.scenarios[scGFTWrk] {
+		b.scenarioOn(scGFTWrk, []*child{srv}, nil, b.wrkLoad(gftTo(srv)))
+	}
+	if o.scenarios[scDescUserWrk] {
+		b.scenarioOn(scDescUserWrk, []*child{srv}, nil, b.wrkLoad(duTo(srv)))
+	}
+	rate := o.openRate
+	if rate <= 0 && gft != nil && gft.load != nil {
+		rate = gft.load.rps() / 2
+	}
+	for _, x := range []struct {
+		name string
+		c    *child
+	}{{scOpenCeiling, ceil}, {scOpenGFT, srv}} {
+		if !o.scenarios[x.name] {
+			continue
+		}
+		if rate <= 0 {
+			b.rep.add(&result{name: x.name, server: x.c.name, skipped: "no rate: run " + scGFT + " too, or pass -open-rate"})
+			continue
+		}
+		b.scenarioOn(x.name, []*child{x.c}, nil, b.openLoop(gftTo(x.c), rate))
 	}
 	if o.scenarios[scAssumeRole] {
-		b.scenario(scAssumeRole, srv, target{baseURL: srv.url(), creds: f.backend, service: "sts", region: region,
+		b.scenario(scAssumeRole, srv, target{baseURLs: []string{srv.url()}, creds: f.backend, service: "sts", region: region,
 			next: assumeRoleRequest(f.roleARN, f.fedUsername)})
 	}
 	if o.scenarios[scCreateUser] {
-		b.scenario(scCreateUser, srv, target{baseURL: srv.url(), creds: rootCreds, service: "connect", region: region,
+		b.scenario(scCreateUser, srv, target{baseURLs: []string{srv.url()}, creds: rootCreds, service: "connect", region: region,
 			next: createUserRequest(f.instanceID, f.agentProfile, f.routing, b.runID)})
 	}
 	if o.scenarios[scDescInstCF] || o.scenarios[scMoto] {
 		// moto's comparison needs this one.
-		b.scenario(scDescInstCF, srv, target{baseURL: srv.url(), creds: rootCreds, service: "connect", region: region,
+		b.scenario(scDescInstCF, srv, target{baseURLs: []string{srv.url()}, creds: rootCreds, service: "connect", region: region,
 			next: describeInstanceRequest(f.instanceID)})
 	}
 	if err := stopChild(srv); err != nil {
@@ -553,7 +634,7 @@ func (b *bench) bigServer(ctx context.Context, seedDir string, meta seedMeta) er
 	if _, err := checkGFT(ctx, srv.url(), f); err != nil {
 		return err
 	}
-	b.scenario(scGFT1M, srv, target{baseURL: srv.url(), creds: f.session, service: "connect", region: region,
+	b.scenario(scGFT1M, srv, target{baseURLs: []string{srv.url()}, creds: f.session, service: "connect", region: region,
 		next: gftRequest(f.instanceID)})
 	if err := stopChild(srv); err != nil {
 		logf("connectfed-1m: %v", err)
@@ -580,7 +661,7 @@ func (b *bench) motoScenario(ctx context.Context) error {
 		logf("moto skipped: %v", err)
 		return nil
 	}
-	b.scenario(scMoto, m, target{baseURL: m.url(), creds: rootCreds, service: "connect", region: region,
+	b.scenario(scMoto, m, target{baseURLs: []string{m.url()}, creds: rootCreds, service: "connect", region: region,
 		next: describeInstanceRequest(id)})
 	return nil
 }
@@ -596,11 +677,36 @@ type result struct {
 	rssAfter   int64
 	peakIsLife bool // VmHWM could not be reset: the peak is the process's lifetime peak
 	notes      []string
+	replicas   int
+	hasDB      bool    // connectfed on PostgreSQL: dbCPU is measured
+	dbCPU      float64 // the database server's CPU-seconds in the window
 }
 
-// scenario runs one load scenario against srv and records the result.
-func (b *bench) scenario(name string, srv *child, t target) {
-	r := &result{name: name, server: srv.name}
+// runner drives one scenario's load; onStart and onEnd run when the
+// measured window starts and ends.
+type runner func(onStart, onEnd func()) (*loadResult, error)
+
+// closedLoop is the default load: -c workers, one request in flight each.
+func (b *bench) closedLoop(t target) runner {
+	return func(onStart, onEnd func()) (*loadResult, error) {
+		return runLoad(t, b.o.conns, b.o.warmup, b.o.dur, onStart, onEnd)
+	}
+}
+
+// scenario runs one closed-loop scenario against srv and records the result.
+func (b *bench) scenario(name string, srv *child, t target) *result {
+	return b.scenarioOn(name, []*child{srv}, nil, b.closedLoop(t))
+}
+
+// scenarioOn runs one scenario against srvs (their CPU is added up, their
+// memory is the largest), measuring the database's CPU too when probe is
+// set, and records the result.
+func (b *bench) scenarioOn(name string, srvs []*child, probe *pgProbe, run runner) *result {
+	names := make([]string, len(srvs))
+	for i, s := range srvs {
+		names[i] = s.name
+	}
+	r := &result{name: name, server: strings.Join(names, " + "), replicas: len(srvs), hasDB: probe != nil}
 	if b.o.quietWait > 0 {
 		if busy, waited, quiet := waitQuiet(b.o.quietWait); !quiet {
 			r.notes = append(r.notes, fmt.Sprintf("the machine was not quiet before this scenario: %.2f busy cores after waiting %v", busy, waited.Round(time.Second)))
@@ -611,41 +717,68 @@ func (b *bench) scenario(name string, srv *child, t target) {
 	logf("scenario %s: %d connections, %v warm-up, %v measured", name, b.o.conns, b.o.warmup, b.o.dur)
 	var cpu0, cpu1 float64
 	var profWG sync.WaitGroup
+	cpuAll := func() float64 {
+		var t float64
+		for _, s := range srvs {
+			c, _ := cpuSeconds(s.pid())
+			t += c
+		}
+		return t
+	}
 	onStart := func() {
-		r.peakIsLife = !resetPeakRSS(srv.pid())
-		cpu0, _ = cpuSeconds(srv.pid())
+		for _, s := range srvs {
+			r.peakIsLife = !resetPeakRSS(s.pid()) || r.peakIsLife
+		}
+		if probe != nil {
+			probe.begin()
+		}
+		cpu0 = cpuAll()
 		if b.o.profScenario == name {
 			profWG.Add(1)
 			go func() {
 				defer profWG.Done()
-				r.notes = append(r.notes, b.fetchProfile(name, srv))
+				r.notes = append(r.notes, b.fetchProfile(name, srvs[0]))
 			}()
 		}
 	}
-	onEnd := func() { cpu1, _ = cpuSeconds(srv.pid()) }
-	lr, err := runLoad(t, b.o.conns, b.o.warmup, b.o.dur, onStart, onEnd)
+	onEnd := func() {
+		cpu1 = cpuAll()
+		if probe != nil {
+			r.dbCPU = probe.end()
+		}
+	}
+	lr, err := run(onStart, onEnd)
 	profWG.Wait()
 	if err != nil {
 		r.skipped = err.Error()
 		b.rep.add(r)
-		return
+		logf("  %s: %v", name, err)
+		return r
 	}
 	r.load = lr
 	r.serverCPU = cpu1 - cpu0
-	r.rssAfter, r.peakRSS, _ = memStatus(srv.pid())
+	for _, s := range srvs {
+		rss, peak, _ := memStatus(s.pid())
+		r.rssAfter, r.peakRSS = max(r.rssAfter, rss), max(r.peakRSS, peak)
+		if !s.alive() {
+			r.notes = append(r.notes, s.name+" exited during the scenario: "+tail(s.logPath, 500))
+		}
+	}
 	if lr.dials > 2*int64(b.o.conns) {
 		r.notes = append(r.notes, fmt.Sprintf("%d connections opened for %d workers: the server closed keep-alive connections", lr.dials, b.o.conns))
 	}
-	if !srv.alive() {
-		r.notes = append(r.notes, srv.name+" exited during the scenario: "+tail(srv.logPath, 500))
-	}
 	b.rep.add(r)
-	logf("  %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, %d errors, server %.3f CPU-s/1k, client %.3f CPU-s/1k, other load %.2f cores, peak RSS %.1f MiB, %d conns opened",
-		name, lr.rps(), ms(lr.hist.Percentile(50)), ms(lr.hist.Percentile(99)), ms(lr.hist.Percentile(99.9)), lr.errors,
-		perK(r.serverCPU, lr), perK(lr.clientCPU, lr), r.otherLoad(), mib(r.peakRSS), lr.dials)
+	db := ""
+	if probe != nil {
+		db = fmt.Sprintf(", database %.3f CPU-s/1k", perK(r.dbCPU, lr))
+	}
+	logf("  %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, %d errors, server %.3f CPU-s/1k%s, client %.3f CPU-s/1k, other load %.2f cores, peak RSS %.1f MiB, %d conns opened",
+		name, lr.rps(), ms(lr.pct(50)), ms(lr.pct(99)), ms(lr.pct(99.9)), lr.errors,
+		perK(r.serverCPU, lr), db, perK(lr.clientCPU, lr), r.otherLoad(), mib(r.peakRSS), lr.dials)
 	for _, e := range lr.errorSamp {
 		logf("  error: %s", e)
 	}
+	return r
 }
 
 // waitQuiet waits, up to max, until the machine's busy CPU over half a
@@ -707,7 +840,7 @@ func (r *result) otherLoad() float64 {
 	if l == nil || l.elapsed <= 0 {
 		return 0
 	}
-	return max(0, l.busyCPU-r.serverCPU-l.clientCPU) / l.elapsed.Seconds()
+	return max(0, l.busyCPU-r.serverCPU-l.clientCPU-r.dbCPU) / l.elapsed.Seconds()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }

@@ -20,6 +20,11 @@ type report struct {
 	bigStart  *startInfo
 	motoStart time.Duration
 	seed      *seedInfo
+	// PostgreSQL: the one-replica server on an empty database, the one on
+	// the seeded copy, and the seeded template.
+	pgStart    *startInfo
+	pgBigStart *startInfo
+	pgSeed     *seedInfo
 }
 
 type startInfo struct {
@@ -37,6 +42,15 @@ type seedInfo struct {
 }
 
 func (r *report) add(res *result) { r.results = append(r.results, res) }
+
+func (r *report) getAny(name string) *result {
+	for _, x := range r.results {
+		if x.name == name {
+			return x
+		}
+	}
+	return nil
+}
 
 func (r *report) get(name string) *result {
 	for _, x := range r.results {
@@ -82,7 +96,8 @@ func (r *report) markdown() string {
 	p("- **Command:** `%s`\n", strings.TrimSpace(r.cmdline))
 	p("- **Load:** %d connections (closed loop, one request in flight each, keep-alive), %v warm-up then %v measured per scenario. "+
 		"Every request is freshly signed with aws-sdk-go-v2's `v4.Signer.SignHTTP` at send time, body hash computed per request. "+
-		"The load generator runs on the same cores as the server, so absolute numbers include its cost; the ratios compare like with like.\n",
+		"The load generator runs on the same cores as the server, so absolute numbers include its cost; the ratios compare like with like. "+
+		"The `-wrk` scenarios instead replay one pre-signed request with wrk (C, one thread), so the server saturates; the `open-loop-` ones send at a fixed rate.\n",
 		o.conns, o.warmup, o.dur)
 	var servers []string
 	if r.mainStart != nil || r.bigStart != nil {
@@ -104,18 +119,32 @@ func (r *report) markdown() string {
 		{scCeiling, "the GetFederationToken requests below, sent to the ceiling server: what the machine, net/http and the load generator manage with nothing else to do"},
 		{scGFT, "`GET /user/federate/<instanceId>` with the temporary credentials of a role session: IAM user `agent-backend` assumed role `ConnectAgentFederation` with the Connect username `alice` as session name (the README's federation walkthrough). SigV4, session lookup, policy evaluation, user lookup, token minting"},
 		{scDescUser, "`GET /users/<instanceId>/<userId>` with the root keys"},
-		{scAssumeRole, "STS `AssumeRole` (query protocol POST) as the IAM user; each call stores a session (a durable write)"},
+		{scAssumeRole, "STS `AssumeRole` (query protocol POST) as the IAM user; nothing is written: the session lives in its sealed token"},
 		{scCreateUser, "`PUT /users/<instanceId>` with the root keys and a new username per request (a durable write)"},
 		{scDescInstCF, "`GET /instance/<instanceId>` with the root keys, to compare with moto"},
 		{scGFT1M, "GetFederationToken, on a server whose instance holds " + users + " users (the data dir is seeded directly and cached, see below)"},
 		{scMoto, "`GET /instance/<instanceId>` on moto_server, for an instance created with CreateInstance"},
+		{scCeilingWrk, "server-bound: `wrk -t1 -c" + fmt.Sprint(o.conns) + "` replaying one GetFederationToken request signed before the run, against the ceiling server"},
+		{scGFTWrk, "server-bound: the same with connectfed (SigV4 has no nonce: the request stays valid for the 15 minutes of allowed skew, and connectfed verifies, authorizes, mints and audits every one)"},
+		{scDescUserWrk, "server-bound: wrk replaying one signed DescribeUser request"},
+		{scOpenCeiling, "open loop (fixed arrival rate, as wrk2 does): GetFederationToken requests due at a fixed rate (half the `" + scGFT + "` rate of this run unless `-open-rate`), each freshly signed, sent by " + fmt.Sprint(o.conns) + " workers; latency counts from when a request was due, so a stall counts against every request it delayed. Against the ceiling server"},
+		{scOpenGFT, "the same open loop against connectfed, at the same rate"},
+		{scGFTPG, "GetFederationToken with connectfed on PostgreSQL (`--store postgres://…`, a database of its own on the local server, created for the run and dropped after, default pool)"},
+		{scDescUserPG, "DescribeUser on PostgreSQL"},
+		{scAssumeRolePG, "AssumeRole on PostgreSQL"},
+		{scCreateUserPG, "durable CreateUser on PostgreSQL (each one a serializable transaction committed to the database's WAL)"},
+		{scGFTPG2, "GetFederationToken spread over two replicas on the same database (half the connections each; server CPU and memory are both replicas')"},
+		{scGFTPGBig, "GetFederationToken on PostgreSQL with " + commas(o.pgUsers) + " users in the instance (a copy of a seeded template database)"},
+		{scCreateUserPGBig, "durable CreateUser on the same " + commas(o.pgUsers) + "-user database"},
 	} {
+		if !o.scenarios[d[0]] && r.getAny(d[0]) == nil {
+			continue
+		}
 		p("- `%s`: %s.\n", d[0], d[1])
 	}
 	p("\n## Results\n\n")
-	p("| scenario | server | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU-s / 1k req | client CPU-s / 1k req | other load (cores) | peak RSS MiB | RSS after MiB | vs ceiling |\n")
-	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	ceil := r.get(scCeiling)
+	p("| scenario | server | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU-s / 1k req | database CPU-s / 1k req | client CPU-s / 1k req | other load (cores) | peak RSS MiB | RSS after MiB | vs ceiling |\n")
+	p("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	lifePeak := false
 	for _, name := range allScenarios {
 		for _, x := range r.results {
@@ -123,22 +152,30 @@ func (r *report) markdown() string {
 				continue
 			}
 			if x.load == nil {
-				p("| %s | %s | skipped: %s ||||||||||\n", x.name, x.server, oneLine(x.skipped))
+				p("| %s | %s | skipped: %s |||||||||||\n", x.name, x.server, oneLine(x.skipped))
 				continue
 			}
 			l := x.load
 			ratio := "–"
-			if ceil != nil && ceil.load.rps() > 0 {
+			if ceil := r.ceilingFor(x.name); ceil != nil && ceil.load.rps() > 0 && l.rate == 0 {
 				ratio = fmt.Sprintf("%.0f%%", 100*l.rps()/ceil.load.rps())
+			}
+			db := "–"
+			if x.hasDB {
+				db = fmt.Sprintf("%.3f", perK(x.dbCPU, l))
+			}
+			p999 := "–"
+			if v := l.pct(99.9); v > 0 {
+				p999 = fmt.Sprintf("%.2f", ms(v))
 			}
 			peak := fmt.Sprintf("%.1f", mib(x.peakRSS))
 			if x.peakIsLife {
 				peak += "*"
 				lifePeak = true
 			}
-			p("| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %.3f | %.3f | %.2f | %s | %.1f | %s |\n",
-				x.name, x.server, l.rps(), ms(l.hist.Percentile(50)), ms(l.hist.Percentile(99)), ms(l.hist.Percentile(99.9)),
-				l.errors, perK(x.serverCPU, l), perK(l.clientCPU, l), x.otherLoad(), peak, mib(x.rssAfter), ratio)
+			p("| %s | %s | %.0f | %.2f | %.2f | %s | %d | %.3f | %s | %.3f | %.2f | %s | %.1f | %s |\n",
+				x.name, x.server, l.rps(), ms(l.pct(50)), ms(l.pct(99)), p999,
+				l.errors, perK(x.serverCPU, l), db, perK(l.clientCPU, l), x.otherLoad(), peak, mib(x.rssAfter), ratio)
 		}
 	}
 	p("\nPeak RSS is VmHWM over the scenario (reset through `/proc/<pid>/clear_refs` before it starts)")
@@ -146,9 +183,15 @@ func (r *report) markdown() string {
 		p("; * the kernel refused the reset, so it is the process's lifetime peak")
 	}
 	p(". CPU-seconds are utime+stime from `/proc/<pid>/stat` over the measured window; client CPU is the load generator's own; "+
-		"other load is the rest of the machine's busy CPU from `/proc/stat` in the window (other processes: noise; the machine has %d cores).\n", runtime.NumCPU())
+		"database CPU is PostgreSQL's processes working for the scenario's database (its backends and autovacuum workers, by process title) plus the server-wide WAL writer, checkpointer and background writer; "+
+		"other load is the rest of the machine's busy CPU from `/proc/stat` in the window (other processes: noise; the machine has %d cores). "+
+		"`vs ceiling` compares closed-loop scenarios with `ceiling` and wrk scenarios with `ceiling-wrk`; open-loop rows run at a fixed rate.\n", runtime.NumCPU())
 
-	p("\n## Targets\n\n| target | measured | result |\n|---|---|---|\n")
+	p("\n## Targets\n\nThe scale issue's targets (stateless STS sessions, PostgreSQL, the server-bound federation path, open-loop tails, memory):\n\n| target | measured | result |\n|---|---|---|\n")
+	for _, t := range r.targetsScale() {
+		p("| %s | %s | %s |\n", t.name, t.measured, t.verdict)
+	}
+	p("\nEarlier targets:\n\n| target | measured | result |\n|---|---|---|\n")
 	for _, t := range r.targets() {
 		p("| %s | %s | %s |\n", t.name, t.measured, t.verdict)
 	}
@@ -156,6 +199,12 @@ func (r *report) markdown() string {
 	p("\n## Start-up and memory\n\n| server | start → first `/healthz` 200 | idle RSS after start |\n|---|--:|--:|\n")
 	if s := r.mainStart; s != nil {
 		p("| connectfed, empty data dir | %s | %.1f MiB |\n", fmtMs(s.readyIn[0]), mib(s.idleRSS))
+	}
+	if s := r.pgStart; s != nil {
+		p("| connectfed on PostgreSQL, empty database | %s | %.1f MiB |\n", fmtMs(s.readyIn[0]), mib(s.idleRSS))
+	}
+	if s := r.pgBigStart; s != nil {
+		p("| connectfed on PostgreSQL, %s users | %s | %.1f MiB |\n", commas(o.pgUsers), fmtMs(s.readyIn[0]), mib(s.idleRSS))
 	}
 	if s := r.bigStart; s != nil && r.seed != nil {
 		all := make([]string, len(s.readyIn))
@@ -178,6 +227,14 @@ func (r *report) markdown() string {
 			"seeding took %.1f s, %.0f users/s, on %s). Data dir size %.0f MiB; each run copies it, so the cache stays unchanged. "+
 			"The federating user is `%s`.\n",
 			commas(s.users), seedBatch, how, s.seconds, float64(s.users)/s.seconds, s.seededAt.Format("2006-01-02"), mib(s.bytes), seedUsername(s.users/2))
+	}
+	if s := r.pgSeed; s != nil {
+		how := "reused"
+		if s.seeded {
+			how = "seeded by this run"
+		}
+		p("\nPostgreSQL: %s users in one SAML instance, seeded the same way into the template database `%s` (%s; seeding took %.1f s on %s); each run copies it with `CREATE DATABASE … TEMPLATE` and drops the copy.\n",
+			commas(s.users), s.dir, how, s.seconds, s.seededAt.Format("2006-01-02"))
 	}
 	var notes []string
 	for _, x := range r.results {
@@ -240,7 +297,7 @@ func (r *report) targets() []targetCheck {
 	if gft == nil {
 		na("GetFederationToken p99 ≤ 5 ms at 32 connections", "scenario not run")
 	} else {
-		p99 := ms(gft.load.hist.Percentile(99))
+		p99 := ms(gft.load.pct(99))
 		m := fmt.Sprintf("p99 %.2f ms", p99)
 		v := verdict(p99 <= 5) + noisy(gft)
 		if r.opts.conns != 32 {
@@ -313,4 +370,104 @@ func commas(n int) string {
 		out = append(out, s[i])
 	}
 	return string(out)
+}
+
+// ceilingFor is the ceiling a scenario is compared with: the wrk ceiling
+// for wrk scenarios, the closed-loop one otherwise.
+func (r *report) ceilingFor(name string) *result {
+	if strings.HasSuffix(name, "-wrk") {
+		return r.get(scCeilingWrk)
+	}
+	if strings.HasPrefix(name, "open-loop-") {
+		return nil
+	}
+	return r.get(scCeiling)
+}
+
+// targetsScale are the targets of the scale issue: stateless STS sessions,
+// PostgreSQL, the server-bound federation path, open-loop tails, memory.
+func (r *report) targetsScale() []targetCheck {
+	var out []targetCheck
+	o := r.opts
+	na := func(name, why string) { out = append(out, targetCheck{name, why, "n/a"}) }
+	ratio := func(name string, x, base *result, min float64) {
+		if x == nil || base == nil {
+			na(name, "scenario not run")
+			return
+		}
+		q := x.load.rps() / base.load.rps()
+		m := fmt.Sprintf("%.0f / %.0f req/s = %.0f%%", x.load.rps(), base.load.rps(), 100*q)
+		if x.serverCPU > 0 && base.serverCPU > 0 {
+			m += fmt.Sprintf("; server CPU %.1f vs %.1f µs/req", 1000*perK(x.serverCPU, x.load), 1000*perK(base.serverCPU, base.load))
+		}
+		out = append(out, targetCheck{name, m, verdict(q >= min) + noisy(x, base)})
+	}
+	ratio("AssumeRole ≥ 50% of ceiling (zero store writes per call: TestStatelessSession counts them)", r.get(scAssumeRole), r.get(scCeiling), 0.5)
+	ratio("GetFederationToken on PostgreSQL ≥ 90% of the same on SQLite", r.get(scGFTPG), r.get(scGFT), 0.9)
+	ratio("DescribeUser on PostgreSQL ≥ 90% of the same on SQLite", r.get(scDescUserPG), r.get(scDescUser), 0.9)
+	if cu := r.get(scCreateUserPG); cu == nil {
+		na("durable CreateUser on PostgreSQL ≥ 1,000/s at 32 connections", "scenario not run")
+	} else {
+		v := verdict(cu.load.rps() >= 1000) + noisy(cu)
+		if o.conns != 32 {
+			v = "n/a (needs -c 32)"
+		}
+		out = append(out, targetCheck{"durable CreateUser on PostgreSQL ≥ 1,000/s at 32 connections", fmt.Sprintf("%.0f req/s", cu.load.rps()), v})
+	}
+	{
+		var errs uint64
+		var names []string
+		for _, n := range pgScenarioNames {
+			if x := r.get(n); x != nil {
+				errs += x.load.errors
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			na("zero errors on PostgreSQL", "no PostgreSQL scenario run")
+		} else {
+			out = append(out, targetCheck{"zero errors on PostgreSQL", fmt.Sprintf("%d errors in %d scenarios", errs, len(names)), verdict(errs == 0)})
+		}
+	}
+	ratio(fmt.Sprintf("GetFederationToken on PostgreSQL with %s users ≥ 90%% of the small instance", commas(o.pgUsers)), r.get(scGFTPGBig), r.get(scGFTPG), 0.9)
+	{
+		var parts []string
+		for _, n := range pgScenarioNames {
+			if x := r.get(n); x != nil && x.serverCPU+x.dbCPU > 0 {
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", n, 100*x.dbCPU/(x.serverCPU+x.dbCPU)))
+			}
+		}
+		if len(parts) > 0 {
+			out = append(out, targetCheck{"PostgreSQL's share of server + database CPU (reported, no target)", strings.Join(parts, "; "), "reported"})
+		}
+	}
+	ratio("server-bound GetFederationToken ≥ 60% of the ceiling (wrk)", r.get(scGFTWrk), r.get(scCeilingWrk), 0.6)
+	if c, g := r.get(scOpenCeiling), r.get(scOpenGFT); c == nil || g == nil {
+		na("open loop at 50% of peak GetFederationToken: p99 ≤ 2× the ceiling's", "scenario not run")
+	} else {
+		pc, pg := ms(c.load.pct(99)), ms(g.load.pct(99))
+		out = append(out, targetCheck{"open loop at 50% of peak GetFederationToken: p99 ≤ 2× the ceiling's",
+			fmt.Sprintf("%.0f req/s: connectfed p50/p99/p99.9 %.2f/%.2f/%.2f ms, ceiling %.2f/%.2f/%.2f ms; ratio %.2f×", g.load.rate,
+				ms(g.load.pct(50)), pg, ms(g.load.pct(99.9)), ms(c.load.pct(50)), pc, ms(c.load.pct(99.9)), pg/pc),
+			verdict(pg <= 2*pc) + noisy(g, c)})
+	}
+	peak := func(name string, x *result) {
+		if x == nil {
+			na(name, "scenario not run")
+			return
+		}
+		out = append(out, targetCheck{name, fmt.Sprintf("%.1f MiB", mib(x.peakRSS)), verdict(x.peakRSS <= 128<<20)})
+	}
+	peak(fmt.Sprintf("peak RSS ≤ 128 MiB under GetFederationToken with %s users (SQLite)", commas(o.users)), r.get(scGFT1M))
+	peak(fmt.Sprintf("peak RSS ≤ 128 MiB under GetFederationToken with %s users (PostgreSQL)", commas(o.pgUsers)), r.get(scGFTPGBig))
+	idle := func(name string, s *startInfo) {
+		if s == nil {
+			na(name, "not started")
+			return
+		}
+		out = append(out, targetCheck{name, fmt.Sprintf("%.1f MiB", mib(s.idleRSS)), verdict(s.idleRSS <= 40<<20)})
+	}
+	idle("idle RSS ≤ 40 MiB on PostgreSQL (empty database)", r.pgStart)
+	idle(fmt.Sprintf("idle RSS ≤ 40 MiB on PostgreSQL (%s users)", commas(o.pgUsers)), r.pgBigStart)
+	return out
 }

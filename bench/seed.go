@@ -86,24 +86,38 @@ func cachedSeed(ctx context.Context, cacheDir string, n int, progress io.Writer)
 // (agent-0000000 ...), in CreateUsers transactions of seedBatch users. The
 // user the benchmark federates as is the one in the middle.
 func seedUsers(ctx context.Context, dir string, n int, progress io.Writer) (seedMeta, error) {
+	master, err := seal.LoadOrCreateMasterKey(filepath.Join(dir, "master.key"))
+	if err != nil {
+		return seedMeta{}, err
+	}
+	sealer, err := seal.NewSealer(master)
+	if err != nil {
+		return seedMeta{}, err
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "connectfed.db"))
+	if err != nil {
+		return seedMeta{}, err
+	}
+	defer db.Close()
+	meta, err := seedInto(ctx, db, sealer, n, progress)
+	if err != nil {
+		return meta, err
+	}
+	if err := db.Close(); err != nil { // checkpoints the WAL into the file
+		return meta, err
+	}
+	b, _ := json.MarshalIndent(meta, "", "  ")
+	return meta, os.WriteFile(filepath.Join(dir, seedMetaFile), b, 0o600)
+}
+
+// seedInto writes the development account, a SAML instance and n users
+// into a store.
+func seedInto(ctx context.Context, db connectfed.Store, sealer *seal.Sealer, n int, progress io.Writer) (seedMeta, error) {
 	start := time.Now()
 	meta := seedMeta{Format: seedFormat, Users: n}
 	if n < 1 {
 		return meta, errors.New("need at least one user")
 	}
-	master, err := seal.LoadOrCreateMasterKey(filepath.Join(dir, "master.key"))
-	if err != nil {
-		return meta, err
-	}
-	sealer, err := seal.NewSealer(master)
-	if err != nil {
-		return meta, err
-	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "connectfed.db"))
-	if err != nil {
-		return meta, err
-	}
-	defer db.Close()
 	ids := &identity.Service{Store: db, Sealer: sealer}
 	if err := ids.EnsureAccount(ctx, connectfed.Account{ID: connectfed.DefaultAccountID, Name: "development"},
 		[]identity.RootKey{{AccessKeyID: connectfed.DefaultAccessKey, SecretAccessKey: connectfed.DefaultSecretKey}}); err != nil {
@@ -170,13 +184,9 @@ func seedUsers(ctx context.Context, dir string, n int, progress io.Writer) (seed
 			lastReport = time.Now()
 		}
 	}
-	if err := db.Close(); err != nil { // checkpoints the WAL into the file
-		return meta, err
-	}
 	meta.SeededAt = time.Now().UTC()
 	meta.SeedSeconds = time.Since(start).Seconds()
-	b, _ := json.MarshalIndent(meta, "", "  ")
-	return meta, os.WriteFile(filepath.Join(dir, seedMetaFile), b, 0o600)
+	return meta, nil
 }
 
 // copyDataDir copies a seeded data dir (regular files only) so that a run
