@@ -114,9 +114,12 @@ func writeQueryError(c *call, we wireError) {
 }
 
 func writeXML(c *call, status int, v any) {
-	b, err := xml.Marshal(v)
-	if err != nil {
-		panic(err) // our own response types always encode
+	b, ok := v.(encodedXML)
+	if !ok {
+		var err error
+		if b, err = xml.Marshal(v); err != nil {
+			panic(err) // our own response types always encode
+		}
 	}
 	h := c.w.Header()
 	h.Set("Content-Type", "text/xml")

@@ -117,32 +117,10 @@ func (s *Server) assumeRole(c *call, p url.Values) (any, error) {
 	}
 	sess := out.Session
 	p2 := sess.Principal()
-	type credentials struct {
-		AccessKeyId     string
-		SecretAccessKey string
-		SessionToken    string
-		Expiration      string
-	}
-	type assumedRoleUser struct {
-		AssumedRoleId string
-		Arn           string
-	}
-	var packed *int
-	if out.PackedPolicySize >= 0 {
-		packed = &out.PackedPolicySize
-	}
-	return respond(c, struct {
-		XMLName          xml.Name `xml:"AssumeRoleResult"`
-		Credentials      credentials
-		AssumedRoleUser  assumedRoleUser
-		PackedPolicySize *int   `xml:",omitempty"`
-		SourceIdentity   string `xml:",omitempty"`
-	}{
-		Credentials:      credentials{sess.AccessKeyID, out.Secret, out.Token, isoTime(sess.Expires)},
-		AssumedRoleUser:  assumedRoleUser{p2.UserID, p2.ARN},
-		PackedPolicySize: packed,
-		SourceIdentity:   sess.SourceIdentity,
-	}), nil
+	return encodedXML(appendAssumeRoleXML(make([]byte, 0, 640+len(out.Token)), c.op, queryNamespace(c.service), c.id, assumeRoleXML{
+		AccessKeyID: sess.AccessKeyID, Secret: out.Secret, Token: out.Token, Expiration: isoTime(sess.Expires),
+		AssumedRoleID: p2.UserID, ARN: p2.ARN, PackedPolicySize: out.PackedPolicySize, SourceIdentity: sess.SourceIdentity,
+	})), nil
 }
 
 func (s *Server) getCallerIdentity(c *call, _ url.Values) (any, error) {
