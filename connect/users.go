@@ -82,7 +82,11 @@ func (s *Service) CreateUsers(ctx context.Context, sc Scope, instanceID string, 
 		}
 		users[i] = u
 	}
-	err := s.update(ctx, func(tx connectfed.Tx) error {
+	// Store.Update, not s.update: the caches hold only records that exist,
+	// and this transaction only creates records (Create fails on an
+	// existing key), so nothing cached can go stale; keeping them spares
+	// the next calls' authorization its reads.
+	err := s.Store.Update(ctx, func(tx connectfed.Tx) error {
 		var inst connectfed.Instance
 		if err := getInstance(tx, sc, instanceID, &inst); err != nil {
 			return err
