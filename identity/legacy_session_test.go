@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -59,5 +60,27 @@ func TestLegacyStoredSession(t *testing.T) {
 	}
 	if c, err := s.CredentialFor(ctx, akid, token); err != nil || c != nil {
 		t.Errorf("a legacy session of a deleted role resolves: %+v %v", c, err)
+	}
+}
+
+// TestSessionEncoding: every field of a session survives the token.
+func TestSessionEncoding(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 123456789, time.UTC)
+	in := &Session{AccessKeyID: "ASIAAAAAAAAAAAAAAAAA", AccountID: "111122223333", RoleName: "R", RoleID: "AROAX", RolePath: "/p/",
+		SessionName: "alice", Created: now, Expires: now.Add(time.Hour), Policy: `{"Version":"2012-10-17"}`,
+		PolicyARNs: []string{"arn:aws:iam::111122223333:policy/a", "arn:aws:iam::aws:policy/b"},
+		Tags:       []connectfed.SessionTag{{Key: "k", Value: "v"}, {Key: "é", Value: ""}}, TransitiveTagKeys: []string{"k"}, SourceIdentity: "src"}
+	out, ok := decodeSession(encodeSession(in))
+	if !ok || !reflect.DeepEqual(in, out) {
+		t.Fatalf("round trip:\n in %+v\nout %+v", in, out)
+	}
+	b := encodeSession(in)
+	for i := 1; i < len(b); i++ {
+		if _, ok := decodeSession(b[:i]); ok {
+			t.Errorf("a session cut at %d of %d bytes decodes", i, len(b))
+		}
+	}
+	if _, ok := decodeSession(append(b, 0)); ok {
+		t.Error("trailing bytes decode")
 	}
 }
