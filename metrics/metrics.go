@@ -226,6 +226,7 @@ type Server struct {
 	SignIns         *CounterVec // result
 	Throttled       *CounterVec // reason: concurrency, account, web, quota
 	FaultsInjected  *CounterVec // operation, error
+	ExpiredDeleted  *CounterVec // entries deleted by the expiry sweep
 }
 
 // NewServer registers connectfed's metrics.
@@ -241,5 +242,6 @@ func NewServer() *Server {
 		SignIns:         r.Counter("connectfed_signins_total", "Browser sign-ins and sign-outs, by result.", "result"),
 		Throttled:       r.Counter("connectfed_throttled_total", "Requests refused with ThrottlingException, by reason.", "reason"),
 		FaultsInjected:  r.Counter("connectfed_faults_injected_total", "Injected faults, by operation and error.", "operation", "error"),
+		ExpiredDeleted:  r.Counter("connectfed_expired_deleted_total", "Entries deleted by the expiry sweep once their expiry passed (used and revoked tokens, sessions, audit records past retention)."),
 	}
 }

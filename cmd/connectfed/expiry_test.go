@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/cookiejar"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,6 +96,9 @@ func TestExpiredRowsGoAway(t *testing.T) {
 				t.Errorf("%s: %d entries, before %d: the sweep deleted what does not expire", k, got[k], n)
 			}
 		}
+	}
+	if _, body := get(t, f.srv.url+"/metrics"); !strings.Contains(body, "connectfed_expired_deleted_total ") || strings.Contains(body, "connectfed_expired_deleted_total 0\n") {
+		t.Errorf("/metrics does not count the deleted entries")
 	}
 	t.Logf("expired and deleted: %v", before)
 }

@@ -944,6 +944,9 @@ func (m *Main) collectGarbage(ctx context.Context) {
 		return
 	}
 	if n > 0 {
+		if m.chain != nil && m.chain.Metrics != nil {
+			m.chain.Metrics.ExpiredDeleted.Add(uint64(n))
+		}
 		m.log.Info("expired entries deleted", "deleted", n, "took_ms", time.Since(start).Milliseconds())
 	}
 }
