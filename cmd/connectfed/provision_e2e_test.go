@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -594,5 +595,69 @@ func TestConnectInstanceAttributes(t *testing.T) {
 	wantCode(t, "CreateInstance taken alias", err, "InvalidRequestException")
 	if err == nil || !strings.Contains(err.Error(), "Invalid Input. Instance alias is already used.") {
 		t.Errorf("taken alias message: %v", err)
+	}
+}
+
+// TestProvisioningBadInput: malformed or impossible requests to the
+// provisioning operations get AWS-shaped 4xx errors, never a 500.
+func TestProvisioningBadInput(t *testing.T) {
+	f := newFedFixture(t)
+	id := f.instanceID
+	arn := "arn:aws:connect:us-east-1:000000000000:instance/" + id
+	long := strings.Repeat("x", 300)
+	js := map[string]string{"Content-Type": "application/json"}
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+		errType            string
+	}{
+		{"POST", "/tags/" + url.PathEscape(arn), `{}`, 400, "InvalidParameterException"},
+		{"POST", "/tags/" + url.PathEscape(arn), `{"tags":{"k":5}}`, 400, "SerializationException"},
+		{"POST", "/tags/" + url.PathEscape(arn), `{"tags":{}}`, 400, "InvalidParameterException"},
+		{"POST", "/tags/" + url.PathEscape(arn), `{"tags":{"` + long + `":"v"}}`, 400, "InvalidParameterException"},
+		{"POST", "/tags/" + url.PathEscape(arn+"/widget/1"), `{"tags":{"a":"b"}}`, 400, "InvalidParameterException"},
+		{"POST", "/tags/" + url.PathEscape(arn+"/queue"), `{"tags":{"a":"b"}}`, 400, "InvalidParameterException"},
+		{"POST", "/tags/" + url.PathEscape(arn+"/queue//x"), `{"tags":{"a":"b"}}`, 400, "InvalidParameterException"},
+		{"DELETE", "/tags/" + url.PathEscape(arn), ``, 400, "InvalidParameterException"},
+		{"GET", "/tags/" + url.PathEscape("arn:aws:connect:us-east-1:000000000000:instance/nope"), ``, 404, "ResourceNotFoundException"},
+		{"PUT", "/queues/" + id, `{"Name":"q"}`, 400, "InvalidParameterException"},
+		{"PUT", "/queues/" + id, `{"Name":"q","HoursOfOperationId":"h","MaxContacts":-1}`, 400, "InvalidParameterException"},
+		{"PUT", "/queues/" + id, `{"Name":"q","HoursOfOperationId":"h","QuickConnectIds":["x"]}`, 404, "ResourceNotFoundException"},
+		{"PUT", "/queues/" + id, `{"Name":["q"],"HoursOfOperationId":"h"}`, 400, "SerializationException"},
+		{"POST", "/queues/" + id + "/nope/name", `{}`, 400, "InvalidRequestException"},
+		{"POST", "/queues/" + id + "/nope/status", `{"Status":"ENABLED"}`, 404, "ResourceNotFoundException"},
+		{"GET", "/queues-summary/" + id + "?queueTypes=VIP", ``, 400, "InvalidParameterException"},
+		{"GET", "/queues-summary/" + id + "?nextToken=forged", ``, 400, "InvalidRequestException"},
+		{"GET", "/hours-of-operations/" + id + "/nope", ``, 404, "ResourceNotFoundException"},
+		{"PUT", "/routing-profiles/" + id, `{"Name":"r","Description":"d","DefaultOutboundQueueId":"q"}`, 400, "InvalidParameterException"},
+		{"PUT", "/routing-profiles/" + id, `{"Name":"r","Description":"d","DefaultOutboundQueueId":"q","MediaConcurrencies":[{"Channel":"FAX","Concurrency":1}]}`, 400, "InvalidParameterException"},
+		{"PUT", "/routing-profiles/" + id, `{"Name":"r","Description":"d","DefaultOutboundQueueId":"q","MediaConcurrencies":[{"Channel":"CHAT","Concurrency":1},{"Channel":"CHAT","Concurrency":2}]}`, 400, "InvalidParameterException"},
+		{"PUT", "/routing-profiles/" + id, `{"Name":"r","Description":"d","DefaultOutboundQueueId":"q","MediaConcurrencies":[{"Channel":"VOICE","Concurrency":1}],"ManualAssignmentQueueConfigs":[]}`, 400, "InvalidRequestException"},
+		{"POST", "/routing-profiles/" + id + "/nope/associate-queues", `{"QueueConfigs":[{"QueueReference":{"QueueId":"q","Channel":"VOICE"},"Priority":1}]}`, 400, "InvalidParameterException"},
+		{"POST", "/routing-profiles/" + id + "/" + f.routingID + "/disassociate-queues", `{"QueueReferences":[{"QueueId":"q","Channel":"VOICE"}]}`, 404, "ResourceNotFoundException"},
+		{"DELETE", "/routing-profiles/" + id + "/" + f.routingID, ``, 400, "InvalidRequestException"},
+		{"GET", "/routing-profiles/" + id + "/" + f.routingID + "/queues?maxResults=101", ``, 400, "InvalidParameterException"},
+		{"PUT", "/security-profiles/" + id, `{"SecurityProfileName":"a/b"}`, 400, "InvalidParameterException"},
+		{"PUT", "/security-profiles/" + id, `{"SecurityProfileName":"ok","AllowedAccessControlTags":{"a":"1","b":"2","c":"3","d":"4","e":"5"}}`, 400, "InvalidParameterException"},
+		{"GET", "/security-profiles-permissions/" + id + "/nope", ``, 404, "ResourceNotFoundException"},
+		{"POST", "/user-hierarchy-structure/" + id, `{}`, 400, "InvalidParameterException"},
+		{"POST", "/user-hierarchy-structure/" + id, `{"HierarchyStructure":{"LevelOne":{}}}`, 400, "InvalidParameterException"},
+		{"PUT", "/user-hierarchy-groups/" + id, `{"Name":"g"}`, 400, "InvalidRequestException"},
+		{"PUT", "/user-hierarchy-groups/" + id, `{}`, 400, "InvalidParameterException"},
+		{"POST", "/users/" + id + "/" + f.userID + "/hierarchy", `{"HierarchyGroupId":"nope"}`, 404, "ResourceNotFoundException"},
+		{"POST", "/search-users", `{}`, 400, "InvalidParameterException"},
+		{"POST", "/search-users", `{"InstanceId":"` + id + `","MaxResults":501}`, 400, "InvalidParameterException"},
+		{"POST", "/search-users", `{"InstanceId":"` + id + `","SearchCriteria":{"StringCondition":{"FieldName":"Username","Value":"a","ComparisonType":"LIKE"}}}`, 400, "InvalidParameterException"},
+		{"POST", "/search-users", `{"InstanceId":"` + id + `","SearchCriteria":{"AndConditions":[{"AndConditions":[{"AndConditions":[{"AndConditions":[{"AndConditions":[{}]}]}]}]}]}}`, 400, "InvalidParameterException"},
+		{"POST", "/search-users", `{"InstanceId":"` + id + `","SearchFilter":{"TagFilter":{"TagCondition":{}}}}`, 400, "InvalidParameterException"},
+		{"GET", "/instance/" + id + "/attribute/NOPE", ``, 400, "InvalidParameterException"},
+		{"POST", "/instance/" + id + "/attribute/EARLY_MEDIA", `{}`, 400, "InvalidParameterException"},
+		{"GET", "/instance/" + id + "/attributes?maxResults=8", ``, 400, "InvalidParameterException"},
+		{"GET", "/instance/" + id + "/attributes?nextToken=forged", ``, 400, "InvalidParameterException"},
+	} {
+		res := do(t, signedRequest(t, f.srv, c.method, c.path, "connect", []byte(c.body), js))
+		if res.status != c.status || res.errType != c.errType {
+			t.Errorf("%s %s %s: %d %s %s, want %d %s", c.method, c.path, truncateStr(c.body, 80), res.status, res.errType, res.body, c.status, c.errType)
+		}
 	}
 }
