@@ -6,6 +6,7 @@ import (
 	"maps"
 	"sort"
 	"time"
+	"unicode/utf8"
 
 	"github.com/connectfed/connectfed"
 	"github.com/connectfed/connectfed/connect"
@@ -100,11 +101,26 @@ type ContactInput struct {
 	ParticipantID    string
 }
 
+// MaxLiveContacts caps an instance's live contacts (waiting, ringing,
+// connected or in after contact work), as Connect's quotas of concurrent
+// calls, chats and tasks per instance do: every change to an instance
+// reads them all, so without a cap a caller could make each request of
+// the instance slower without end. StartContact beyond it is refused with
+// ErrTooManyContacts.
+const MaxLiveContacts = 500
+
+// ErrTooManyContacts refuses a contact past MaxLiveContacts.
+var ErrTooManyContacts = connectfed.TypedErrorf(connectfed.EINVALID, connectfed.LimitExceededException,
+	"The instance already has %d active contacts, connectfed's quota; stop some first.", MaxLiveContacts)
+
 // StartContact creates a contact that waits in its queue and is offered to
 // an agent as soon as one is routable.
 func (s *Service) StartContact(ctx context.Context, sc connect.Scope, instanceID string, in ContactInput) (*Contact, error) {
 	var out Contact
 	err := s.update(ctx, sc, instanceID, func(w *world) error {
+		if len(w.contacts) >= MaxLiveContacts {
+			return ErrTooManyContacts
+		}
 		queue := in.QueueID
 		if in.FlowID != "" {
 			ok := false
@@ -200,10 +216,29 @@ func (s *Service) DescribeContact(ctx context.Context, sc connect.Scope, instanc
 	return &out, id, err
 }
 
+// MaxAttributesSize is the most characters (keys and values) a contact's
+// attributes may hold in all, as Connect's 32 KB per contact: an update
+// that would make them larger is refused whole.
+const MaxAttributesSize = 32 * 1024
+
 // UpdateAttributes merges attributes into a contact (an empty value
 // removes the key, as Connect does).
 func (s *Service) UpdateAttributes(ctx context.Context, sc connect.Scope, instanceID, contactID string, attrs map[string]string) error {
+	return s.updateAttributes(ctx, sc, instanceID, "", contactID, attrs)
+}
+
+// UpdateAgentAttributes is UpdateAttributes from an agent's CCP: only a
+// contact the agent holds (offered, connected, in after contact work or
+// missed) can be changed.
+func (s *Service) UpdateAgentAttributes(ctx context.Context, sc connect.Scope, instanceID, userID, contactID string, attrs map[string]string) error {
+	return s.updateAttributes(ctx, sc, instanceID, userID, contactID, attrs)
+}
+
+func (s *Service) updateAttributes(ctx context.Context, sc connect.Scope, instanceID, userID, contactID string, attrs map[string]string) error {
 	return s.update(ctx, sc, instanceID, func(w *world) error {
+		if userID != "" && w.slot(w.state(userID), contactID) == nil {
+			return ErrNoContact
+		}
 		c, err := w.contact(contactID)
 		if isNotFound(err) {
 			return notFound("Contact not found: %s", contactID)
@@ -211,16 +246,29 @@ func (s *Service) UpdateAttributes(ctx context.Context, sc connect.Scope, instan
 		if err != nil {
 			return err
 		}
-		if c.Attributes == nil {
-			c.Attributes = map[string]string{}
+		merged := maps.Clone(c.Attributes)
+		if merged == nil {
+			merged = map[string]string{}
 		}
 		for k, v := range attrs {
+			if k == "" {
+				return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidParameterException, "An attribute key must not be empty.")
+			}
 			if v == "" {
-				delete(c.Attributes, k)
+				delete(merged, k)
 			} else {
-				c.Attributes[k] = v
+				merged[k] = v
 			}
 		}
+		size := 0
+		for k, v := range merged {
+			size += utf8.RuneCountInString(k) + utf8.RuneCountInString(v)
+		}
+		if size > MaxAttributesSize {
+			return connectfed.TypedErrorf(connectfed.EINVALID, connectfed.InvalidParameterException,
+				"The contact's attributes would hold %d characters; at most %d are allowed in total.", size, MaxAttributesSize)
+		}
+		c.Attributes = merged
 		w.touchContact(c)
 		return nil
 	})

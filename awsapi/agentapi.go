@@ -1,6 +1,7 @@
 package awsapi
 
 import (
+	"errors"
 	"maps"
 	"regexp"
 	"slices"
@@ -519,6 +520,10 @@ func (s *Server) startTaskContact(c *call, _ []string) (any, error) {
 		Channel: "TASK", InitiationMethod: "API", FlowID: *in.ContactFlowId, Name: *in.Name, Description: deref(in.Description),
 		Attributes: maps.Clone(in.Attributes), References: refs,
 	})
+	if errors.Is(err, agent.ErrTooManyContacts) {
+		// StartTaskContact's model names this quota error.
+		return nil, connectfed.TypedErrorf(connectfed.EINVALID, connectfed.ServiceQuotaExceededException, "%s", agent.ErrTooManyContacts.Message)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -407,7 +407,7 @@ func (h *Handler) call(ctx context.Context, sc connect.Scope, instanceID string,
 	case "clearContact", "completeContact":
 		return nil, h.Agents.Clear(ctx, sc, instanceID, u.ID, p.ContactID)
 	case "updateContactAttributes":
-		return nil, h.Agents.UpdateAttributes(ctx, sc, instanceID, p.ContactID, p.Attributes)
+		return nil, h.Agents.UpdateAgentAttributes(ctx, sc, instanceID, u.ID, p.ContactID, p.Attributes)
 	}
 	if isAcknowledged(method) {
 		return nil, nil
