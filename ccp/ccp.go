@@ -42,10 +42,12 @@ const CookieName = "connectfed_session"
 // EventsPattern is the route of a CCP's push stream.
 const EventsPattern = "GET /connect/{instance}/ccp-v2/events"
 
-// Stream limits: open push streams in all, and per browser session (a
-// session's CCP reconnects, and an agent may open a few tabs).
+// Stream limits: open push streams in all, per account (so one account's
+// agents cannot hold every stream the server allows), and per browser
+// session (a session's CCP reconnects, and an agent may open a few tabs).
 const (
 	DefaultMaxStreams = 2048
+	MaxAccountStreams = 256
 	MaxSessionStreams = 8
 )
 
@@ -64,12 +66,14 @@ type Handler struct {
 
 	mu        sync.Mutex
 	streams   int
+	byAccount map[string]int
 	bySession map[string]int
 	located   sync.Map // instance id → connect.Scope
 }
 
-// takeStream reserves a push stream for a session, or says no.
-func (h *Handler) takeStream(session string) bool {
+// takeStream reserves a push stream for a session of an account, or says
+// no.
+func (h *Handler) takeStream(account, session string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	max := h.MaxStreams
@@ -77,20 +81,24 @@ func (h *Handler) takeStream(session string) bool {
 		max = DefaultMaxStreams
 	}
 	if h.bySession == nil {
-		h.bySession = map[string]int{}
+		h.bySession, h.byAccount = map[string]int{}, map[string]int{}
 	}
-	if h.streams >= max || h.bySession[session] >= MaxSessionStreams {
+	if h.streams >= max || h.byAccount[account] >= MaxAccountStreams || h.bySession[session] >= MaxSessionStreams {
 		return false
 	}
 	h.streams++
+	h.byAccount[account]++
 	h.bySession[session]++
 	return true
 }
 
-func (h *Handler) releaseStream(session string) {
+func (h *Handler) releaseStream(account, session string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.streams--
+	if h.byAccount[account]--; h.byAccount[account] <= 0 {
+		delete(h.byAccount, account)
+	}
 	if h.bySession[session]--; h.bySession[session] <= 0 {
 		delete(h.bySession, session)
 	}
@@ -443,12 +451,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, _ := r.Cookie(CookieName)
-	if !h.takeStream(ws.Family) {
+	if !h.takeStream(ws.AccountID, ws.Family) {
 		w.Header().Set("Retry-After", "5")
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"err": apiError{"throttled", "Too many open CCP streams."}})
 		return
 	}
-	defer h.releaseStream(ws.Family)
+	defer h.releaseStream(ws.AccountID, ws.Family)
 	sc := connect.Scope{AccountID: ws.AccountID, Region: ws.Region}
 	rc := http.NewResponseController(w)
 	rc.SetWriteDeadline(time.Time{}) // a stream outlives the server's write timeout

@@ -105,26 +105,37 @@
     root.classList.add("ended");
   }
 
-  var source = new EventSource(base + "/events");
-  source.addEventListener("agent", function (ev) {
-    agentData = aliases(JSON.parse(ev.data, revive));
-    status("connected");
-    up("agent::update", agentData);
-    render(agentData);
-  });
-  source.addEventListener("auth_fail", function () { finish("auth_fail"); });
-  source.addEventListener("terminated", function () { finish("terminated"); });
-  source.onerror = function () {
-    if (ended) return;
-    if (source.readyState === EventSource.CLOSED) {
-      // The server refused the stream: the session is gone.
-      call("getAgentSnapshot").then(function (res) {
-        finish(res.err && res.err.type === "terminated" ? "terminated" : "auth_fail");
-      });
-    } else {
-      status("reconnecting…");
-    }
-  };
+  var source;
+  function openStream() {
+    source = new EventSource(base + "/events");
+    source.addEventListener("agent", function (ev) {
+      agentData = aliases(JSON.parse(ev.data, revive));
+      status("connected");
+      up("agent::update", agentData);
+      render(agentData);
+    });
+    source.addEventListener("auth_fail", function () { finish("auth_fail"); });
+    source.addEventListener("terminated", function () { finish("terminated"); });
+    source.onerror = function () {
+      if (ended) return;
+      if (source.readyState === EventSource.CLOSED) {
+        // The server refused the stream: the session is gone, or the
+        // server has too many streams open (429) and the session is fine,
+        // then try again shortly.
+        call("getAgentSnapshot").then(function (res) {
+          if (res.err && (res.err.type === "terminated" || res.err.type === "auth_fail")) {
+            finish(res.err.type);
+          } else {
+            status("reconnecting…");
+            setTimeout(function () { if (!ended) openStream(); }, 5000);
+          }
+        });
+      } else {
+        status("reconnecting…");
+      }
+    };
+  }
+  openStream();
 
   // The first acknowledge tells the library the CCP is up (onInitialized).
   up("acknowledge", { id: portId });
