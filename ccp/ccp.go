@@ -144,6 +144,8 @@ func (h *Handler) session(r *http.Request) (*federation.WebSession, *federation.
 	return ws, id, nil
 }
 
+var phoneRE = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
+
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // locate finds an instance's account and region for a browser without a
@@ -396,6 +398,11 @@ func (h *Handler) call(ctx context.Context, sc connect.Scope, instanceID string,
 			pc.AutoAccept = *c.SoftphoneAutoAccept
 		}
 		if c := p.Configuration; c.Extension != nil {
+			// As UpdateUserPhoneConfig checks DeskPhoneNumber: the CCP is
+			// no way around the API's validation.
+			if *c.Extension != "" && !phoneRE.MatchString(*c.Extension) {
+				return nil, &apiError{"InvalidParameterException", "params.configuration.extension must be a phone number in E.164 format (+ and up to 15 digits)."}
+			}
 			pc.DeskPhoneNumber = *c.Extension
 		}
 		if pc.PhoneType == "DESK_PHONE" && pc.DeskPhoneNumber == "" {
