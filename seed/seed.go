@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/connectfed/connectfed"
@@ -60,6 +61,21 @@ type IAMUser struct {
 	Name       string      `yaml:"name" json:"name"`
 	AccessKeys []AccessKey `yaml:"accessKeys" json:"accessKeys"`
 	Policies   []Policy    `yaml:"policies" json:"policies"`
+}
+
+// MaxAccessKeys is how many access keys a seeded user may declare (IAM's
+// quota of two per user).
+const MaxAccessKeys = 2
+
+// accessKeyRE is what --config demands of root keys' ids too: one SigV4
+// can name.
+var accessKeyRE = regexp.MustCompile(`^[A-Z0-9]{16,128}$`)
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
 }
 
 // AccessKey is an access key pair the seed chooses.
@@ -183,7 +199,16 @@ func Apply(ctx context.Context, sf *File, ids *identity.Service, cs *connect.Ser
 			if _, err := ids.CreateUser(ctx, a.ID, u.Name, "/"); err != nil && connectfed.ErrorCode(err) != connectfed.ECONFLICT {
 				return fmt.Errorf("%s: %w", w, err)
 			}
+			if len(u.AccessKeys) > MaxAccessKeys {
+				return fmt.Errorf("%s: at most %d access keys per user (IAM's quota)", w, MaxAccessKeys)
+			}
 			for _, k := range u.AccessKeys {
+				if !accessKeyRE.MatchString(k.AccessKeyID) {
+					return fmt.Errorf("%s accessKeyId %q: must be 16-128 of A-Z and 0-9", w, truncate(k.AccessKeyID, 140))
+				}
+				if len(k.SecretAccessKey) < 16 {
+					return fmt.Errorf("%s access key %s: secretAccessKey must be at least 16 characters", w, k.AccessKeyID)
+				}
 				if err := ids.ImportAccessKey(ctx, a.ID, u.Name, k.AccessKeyID, k.SecretAccessKey); err != nil {
 					return fmt.Errorf("%s access key %s: %w", w, k.AccessKeyID, err)
 				}
