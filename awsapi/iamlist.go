@@ -137,11 +137,15 @@ func listEntities[T any](s *Server, c *call, p url.Values, list func(ctx context
 	return all[start:end], next, nil
 }
 
-// ownerParam reads the UserName or RoleName of an inline-policy operation.
+// ownerParam reads the UserName, RoleName or GroupName of a policy
+// operation.
 func ownerParam(v *violations, p url.Values, owner string) string {
 	param, member := "UserName", "userName"
-	if owner == "role" {
+	switch owner {
+	case "role":
 		param, member = "RoleName", "roleName"
+	case "group":
+		param, member = "GroupName", "groupName"
 	}
 	name := p.Get(param)
 	v.required(member, p.Has(param))
@@ -172,6 +176,14 @@ func (s *Server) getInlinePolicy(c *call, p url.Values, owner string) (any, erro
 			PolicyName     string
 			PolicyDocument string
 		}{UserName: ownerName, PolicyName: policyName, PolicyDocument: encodePolicy(doc)}), nil
+	}
+	if owner == "group" {
+		return respond(c, struct {
+			XMLName        xml.Name `xml:"GetGroupPolicyResult"`
+			GroupName      string
+			PolicyName     string
+			PolicyDocument string
+		}{GroupName: ownerName, PolicyName: policyName, PolicyDocument: encodePolicy(doc)}), nil
 	}
 	return respond(c, struct {
 		XMLName        xml.Name `xml:"GetRolePolicyResult"`

@@ -437,7 +437,7 @@ func (s *Server) iamListEntitiesForPolicy(c *call, p url.Values) (any, error) {
 			continue
 		}
 		switch filter {
-		case "", "User", "Role":
+		case "", "User", "Role", "Group":
 			if filter == "" || strings.EqualFold(filter, e.Kind) {
 				ents = append(ents, e)
 			}
@@ -451,20 +451,24 @@ func (s *Server) iamListEntitiesForPolicy(c *call, p url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	type groupXML struct{ GroupName, GroupId string }
 	type userXML struct{ UserName, UserId string }
 	type roleXML struct{ RoleName, RoleId string }
 	out := struct {
 		XMLName      xml.Name   `xml:"ListEntitiesForPolicyResult"`
-		PolicyGroups []struct{} `xml:"PolicyGroups>member"`
+		PolicyGroups []groupXML `xml:"PolicyGroups>member"`
 		PolicyUsers  []userXML  `xml:"PolicyUsers>member"`
 		PolicyRoles  []roleXML  `xml:"PolicyRoles>member"`
 		listPage
-	}{PolicyGroups: []struct{}{}, PolicyUsers: []userXML{}, PolicyRoles: []roleXML{}, listPage: page(next)}
+	}{PolicyGroups: []groupXML{}, PolicyUsers: []userXML{}, PolicyRoles: []roleXML{}, listPage: page(next)}
 	for _, e := range ents[start:end] {
-		if e.Kind == "user" {
+		switch e.Kind {
+		case "user":
 			out.PolicyUsers = append(out.PolicyUsers, userXML{e.Name, e.ID})
-		} else {
+		case "role":
 			out.PolicyRoles = append(out.PolicyRoles, roleXML{e.Name, e.ID})
+		case "group":
+			out.PolicyGroups = append(out.PolicyGroups, groupXML{e.Name, e.ID})
 		}
 	}
 	return respond(c, out), nil

@@ -211,6 +211,21 @@ var iamOps = map[string]queryOp{
 	"ListAttachedUserPolicies": (*Server).iamListAttachedUserPolicies,
 	"ListEntitiesForPolicy":    (*Server).iamListEntitiesForPolicy,
 
+	"CreateGroup":               (*Server).iamCreateGroup,
+	"GetGroup":                  (*Server).iamGetGroup,
+	"DeleteGroup":               (*Server).iamDeleteGroup,
+	"ListGroups":                (*Server).iamListGroups,
+	"AddUserToGroup":            (*Server).iamAddUserToGroup,
+	"RemoveUserFromGroup":       (*Server).iamRemoveUserFromGroup,
+	"ListGroupsForUser":         (*Server).iamListGroupsForUser,
+	"PutGroupPolicy":            (*Server).iamPutGroupPolicy,
+	"GetGroupPolicy":            (*Server).iamGetGroupPolicy,
+	"DeleteGroupPolicy":         (*Server).iamDeleteGroupPolicy,
+	"ListGroupPolicies":         (*Server).iamListGroupPolicies,
+	"AttachGroupPolicy":         (*Server).iamAttachGroupPolicy,
+	"DetachGroupPolicy":         (*Server).iamDetachGroupPolicy,
+	"ListAttachedGroupPolicies": (*Server).iamListAttachedGroupPolicies,
+
 	"SimulatePrincipalPolicy": (*Server).iamSimulatePrincipalPolicy,
 	"SimulateCustomPolicy":    (*Server).iamSimulateCustomPolicy,
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -152,6 +151,9 @@ func (s *Service) DeleteUser(ctx context.Context, accountID, name string) error 
 			return iamErr(connectfed.ECONFLICT, connectfed.DeleteConflict, "Cannot delete entity, must delete policies first.")
 		}
 		if err := noAttached(tx, accountID, "user", name); err != nil {
+			return err
+		}
+		if err := noGroups(tx, accountID, name); err != nil {
 			return err
 		}
 		return tx.Delete(kindUser, nameKey(accountID, name))
@@ -415,15 +417,8 @@ func (s *Service) PutPolicy(ctx context.Context, accountID, owner, ownerName, po
 }
 
 func getOwner(tx connectfed.Tx, accountID, owner, name string) error {
-	switch owner {
-	case "user":
-		var u User
-		return getUser(tx, accountID, name, &u)
-	case "role":
-		var r Role
-		return getRole(tx, accountID, name, &r)
-	}
-	return fmt.Errorf("unknown policy owner %q", owner)
+	_, err := getEntity(tx, accountID, owner, name)
+	return err
 }
 
 // DeletePolicy removes an inline policy.
@@ -459,7 +454,7 @@ func resetAccount(tx connectfed.Tx, accountID string) error {
 			return err
 		}
 	}
-	for _, kind := range []string{kindUserKey, kindUser, kindRole, kindPolicy, kindManagedPolicy, kindAttached, kindAttachment} {
+	for _, kind := range []string{kindUserKey, kindUser, kindRole, kindPolicy, kindManagedPolicy, kindAttached, kindAttachment, kindGroup, kindMember, kindUserGroup} {
 		if _, err := tx.DeletePrefix(kind, prefix); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,9 +31,10 @@ var (
 
 // Quotas AWS applies by default.
 const (
-	MaxPolicyVersions          = 5
-	MaxAttachedPoliciesPerRole = 10
-	MaxAttachedPoliciesPerUser = 10
+	MaxPolicyVersions           = 5
+	MaxAttachedPoliciesPerRole  = 10
+	MaxAttachedPoliciesPerUser  = 10
+	MaxAttachedPoliciesPerGroup = 10
 )
 
 // AWSAccount is the account field of an AWS managed policy's ARN.
@@ -418,7 +420,7 @@ type AttachedPolicy struct {
 
 // PolicyEntity is a user or role a managed policy is attached to.
 type PolicyEntity struct {
-	Kind string `json:"kind"` // "user" or "role"
+	Kind string `json:"kind"` // "user", "role" or "group"
 	Name string `json:"name"`
 	ID   string `json:"id"`
 	Path string `json:"path"`
@@ -470,8 +472,11 @@ func attachment(tx connectfed.Tx, accountID, owner, ownerName, arn string) (Poli
 }
 
 func attachLimit(owner string) int {
-	if owner == "role" {
+	switch owner {
+	case "role":
 		return MaxAttachedPoliciesPerRole
+	case "group":
+		return MaxAttachedPoliciesPerGroup
 	}
 	return MaxAttachedPoliciesPerUser
 }
@@ -494,7 +499,7 @@ func (s *Service) DetachPolicy(ctx context.Context, accountID, owner, ownerName,
 	})
 }
 
-// getEntity returns the user or role as a PolicyEntity, or NoSuchEntity.
+// getEntity returns the user, role or group as a PolicyEntity, or NoSuchEntity.
 func getEntity(tx connectfed.Tx, accountID, owner, name string) (PolicyEntity, error) {
 	switch owner {
 	case "user":
@@ -505,8 +510,12 @@ func getEntity(tx connectfed.Tx, accountID, owner, name string) (PolicyEntity, e
 		var r Role
 		err := getRole(tx, accountID, name, &r)
 		return PolicyEntity{Kind: owner, Name: r.Name, ID: r.ID, Path: r.Path}, err
+	case "group":
+		var g Group
+		err := getGroup(tx, accountID, name, &g)
+		return PolicyEntity{Kind: owner, Name: g.Name, ID: g.ID, Path: g.Path}, err
 	}
-	return PolicyEntity{}, getOwner(tx, accountID, owner, name)
+	return PolicyEntity{}, fmt.Errorf("identity: unknown entity kind %q", owner)
 }
 
 // AttachedPolicies lists the managed policies attached to a user or role

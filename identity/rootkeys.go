@@ -114,23 +114,9 @@ func (s *Service) DeleteRootAccessKey(ctx context.Context, accountID, keyID stri
 func (s *Service) EntityARN(ctx context.Context, accountID, kind, name string) (string, error) {
 	var arn string
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
-		switch kind {
-		case "user":
-			var u User
-			if err := getUser(tx, accountID, name, &u); err != nil {
-				return err
-			}
-			arn = u.ARN()
-		case "role":
-			var r Role
-			if err := getRole(tx, accountID, name, &r); err != nil {
-				return err
-			}
-			arn = r.ARN()
-		default:
-			return errors.New("identity: unknown entity kind " + kind)
-		}
-		return nil
+		e, err := getEntity(tx, accountID, kind, name)
+		arn = "arn:aws:iam::" + accountID + ":" + kind + e.Path + e.Name
+		return err
 	})
 	return arn, err
 }

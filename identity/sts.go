@@ -327,7 +327,8 @@ func (s *Service) addManaged(ps *policySet, mps []*ManagedPolicy) error {
 }
 
 // policiesOf returns the parsed identity policies of a user or of an
-// assumed role's role: inline and attached managed policies.
+// assumed role's role: inline and attached managed policies and, for a
+// user, those of its groups.
 func (s *Service) policiesOf(ctx context.Context, p *connectfed.Principal) (*policySet, error) {
 	var owner, name string
 	switch p.Type {
@@ -343,30 +344,55 @@ func (s *Service) policiesOf(ctx context.Context, p *connectfed.Principal) (*pol
 		return ps, nil
 	}
 	gen := s.principalPolicies.Generation()
-	var recs []policyRecord
-	var managed []*ManagedPolicy
+	// The entity's own policies, then, for a user, each group's.
+	type source struct {
+		owner, name string
+		inline      []policyRecord
+		managed     []*ManagedPolicy
+	}
+	var sources []source
 	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
-		entries, err := connectfed.ListJSONValues[policyRecord](tx, kindPolicy, prefix)
-		if err != nil {
-			return err
+		owners := []source{{owner: owner, name: name}}
+		if owner == "user" {
+			groups, err := groupsOf(tx, p.AccountID, name)
+			if err != nil {
+				return err
+			}
+			for _, g := range groups {
+				owners = append(owners, source{owner: "group", name: g.Name})
+			}
 		}
-		recs = entries
-		managed, err = attachedDocuments(tx, p.AccountID, owner, name)
-		return err
+		for _, src := range owners {
+			var err error
+			if src.inline, err = connectfed.ListJSONValues[policyRecord](tx, kindPolicy, policyPrefix(p.AccountID, src.owner, src.name)); err != nil {
+				return err
+			}
+			if src.managed, err = attachedDocuments(tx, p.AccountID, src.owner, src.name); err != nil {
+				return err
+			}
+			sources = append(sources, src)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	ps := &policySet{}
-	for _, r := range recs {
-		pol, err := s.identityPolicy(r.Document)
-		if err != nil {
+	for _, src := range sources {
+		label := src.owner + " policy "
+		if src.owner == "group" {
+			label = "group " + src.name + " policy "
+		}
+		for _, r := range src.inline {
+			pol, err := s.identityPolicy(r.Document)
+			if err != nil {
+				return nil, err
+			}
+			ps.add(label+r.Name, r.Name, src.owner, pol)
+		}
+		if err := s.addManaged(ps, src.managed); err != nil {
 			return nil, err
 		}
-		ps.add(owner+" policy "+r.Name, r.Name, owner, pol)
-	}
-	if err := s.addManaged(ps, managed); err != nil {
-		return nil, err
 	}
 	s.principalPolicies.Put(prefix, ps, gen, s.now())
 	return ps, nil
