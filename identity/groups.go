@@ -126,12 +126,8 @@ func (s *Service) DeleteGroup(ctx context.Context, accountID, name string) error
 // AddUserToGroup makes a user a member of a group (again: no change).
 func (s *Service) AddUserToGroup(ctx context.Context, accountID, groupName, userName string) error {
 	return s.update(ctx, func(tx connectfed.Tx) error {
-		var g Group
-		if err := getGroup(tx, accountID, groupName, &g); err != nil {
-			return err
-		}
-		var u User
-		if err := getUser(tx, accountID, userName, &u); err != nil {
+		g, u, err := groupAndUser(tx, accountID, groupName, userName)
+		if err != nil {
 			return err
 		}
 		key := nameKey(accountID, groupName) + "/" + foldName(userName)
@@ -158,15 +154,11 @@ func (s *Service) AddUserToGroup(ctx context.Context, accountID, groupName, user
 // NoSuchEntity.
 func (s *Service) RemoveUserFromGroup(ctx context.Context, accountID, groupName, userName string) error {
 	return s.update(ctx, func(tx connectfed.Tx) error {
-		var g Group
-		if err := getGroup(tx, accountID, groupName, &g); err != nil {
+		_, _, err := groupAndUser(tx, accountID, groupName, userName)
+		if err != nil {
 			return err
 		}
-		var u User
-		if err := getUser(tx, accountID, userName, &u); err != nil {
-			return err
-		}
-		err := tx.Delete(kindMember, nameKey(accountID, groupName)+"/"+foldName(userName))
+		err = tx.Delete(kindMember, nameKey(accountID, groupName)+"/"+foldName(userName))
 		if errors.Is(err, connectfed.ErrNotFound) {
 			return iamErr(connectfed.ENOTFOUND, connectfed.NoSuchEntity, "The user with name %s cannot be found in group %s.", userName, groupName)
 		}
@@ -175,6 +167,17 @@ func (s *Service) RemoveUserFromGroup(ctx context.Context, accountID, groupName,
 		}
 		return tx.Delete(kindUserGroup, nameKey(accountID, userName)+"/"+foldName(groupName))
 	})
+}
+
+// groupAndUser finds both sides of a membership, or NoSuchEntity.
+func groupAndUser(tx connectfed.Tx, accountID, groupName, userName string) (Group, User, error) {
+	var g Group
+	var u User
+	err := getGroup(tx, accountID, groupName, &g)
+	if err == nil {
+		err = getUser(tx, accountID, userName, &u)
+	}
+	return g, u, err
 }
 
 // GroupsForUser lists the groups a user is in, in name order.

@@ -84,6 +84,13 @@ func TestIAMManagedPolicies(t *testing.T) {
 	must(t, err)
 	_, err = ic.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String("v9")})
 	wantCode(t, "GetPolicyVersion of a missing version", err, "NoSuchEntity")
+	_, err = ic.SetDefaultPolicyVersion(ctx, &iam.SetDefaultPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String("v5")})
+	must(t, err)
+	if gp, err := ic.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)}); err != nil || *gp.Policy.DefaultVersionId != "v5" {
+		t.Errorf("GetPolicy after SetDefaultPolicyVersion v5: %v", err)
+	}
+	_, err = ic.SetDefaultPolicyVersion(ctx, &iam.SetDefaultPolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String("v3")})
+	must(t, err)
 	for _, v := range []string{"v1", "v2", "v4", "v5"} {
 		_, err := ic.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: aws.String(arn), VersionId: aws.String(v)})
 		must(t, err)
