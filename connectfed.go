@@ -53,6 +53,9 @@ type Principal struct {
 	AccessKeyID string
 	// Session describes temporary credentials (nil for long-term keys).
 	Session *SessionInfo
+	// Tags are the IAM tags of the user, or of a session's role: the
+	// principal's aws:PrincipalTag keys (session tags win).
+	Tags []SessionTag
 }
 
 // SessionInfo is what a role session carries besides its role: when it was

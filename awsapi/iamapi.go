@@ -52,20 +52,45 @@ func (s *Server) iamAuthorize(c *call, resource string) error {
 // path "/" and the caller's spelling (the operation then reports
 // NoSuchEntity to a caller allowed to learn it).
 func (s *Server) entityARN(c *call, kind, name string) (string, error) {
-	arn, err := s.cfg.Identity.EntityARN(c.ctx, c.principal.AccountID, kind, name)
-	if connectfed.ErrorCode(err) == connectfed.ENOTFOUND {
-		return s.iamARN(c, kind, "/", name), nil
-	}
+	arn, _, err := s.entity(c, kind, name)
 	return arn, err
 }
 
-// authorizeEntity authorizes iam:<op> on an existing user or role.
-func (s *Server) authorizeEntity(c *call, kind, name string) error {
-	arn, err := s.entityARN(c, kind, name)
+// entity is entityARN with the entity's tags, as iam:ResourceTag/<key>
+// and aws:ResourceTag/<key> conditions.
+func (s *Server) entity(c *call, kind, name string) (string, map[string][]string, error) {
+	arn, tags, err := s.cfg.Identity.Entity(c.ctx, c.principal.AccountID, kind, name)
+	if connectfed.ErrorCode(err) == connectfed.ENOTFOUND {
+		return s.iamARN(c, kind, "/", name), nil, nil
+	}
+	var keys map[string][]string
+	for _, t := range tags {
+		if keys == nil {
+			keys = map[string][]string{}
+		}
+		keys["iam:ResourceTag/"+t.Key] = []string{t.Value}
+		keys["aws:ResourceTag/"+t.Key] = []string{t.Value}
+	}
+	return arn, keys, err
+}
+
+// authorizeEntity authorizes iam:<op> on an existing user, role or group,
+// with its tags as resource tags and extra condition keys.
+func (s *Server) authorizeEntity(c *call, kind, name string, extra ...map[string][]string) error {
+	arn, keys, err := s.entity(c, kind, name)
 	if err != nil {
 		return err
 	}
-	return s.iamAuthorize(c, arn)
+	for _, m := range extra {
+		for k, v := range m {
+			if keys == nil {
+				keys = map[string][]string{}
+			}
+			keys[k] = v
+		}
+	}
+	c.target = arn
+	return s.cfg.Identity.Authorize(c.ctx, c.principal, "iam:"+c.op, arn, keys)
 }
 
 func (s *Server) iamARN(c *call, kind, path, name string) string {
@@ -81,6 +106,34 @@ type iamUserXML struct {
 	UserId     string
 	Arn        string
 	CreateDate string
+	Tags       []tagXML `xml:"Tags>member,omitempty"`
+}
+
+type tagXML struct {
+	Key   string
+	Value string
+}
+
+func tagsXML(tags []connectfed.SessionTag) []tagXML {
+	out := make([]tagXML, 0, len(tags))
+	for _, t := range tags {
+		out = append(out, tagXML(t))
+	}
+	return out
+}
+
+// tagConditions are the condition keys of a request that sets tags:
+// aws:RequestTag/<key> and aws:TagKeys.
+func tagConditions(tags []connectfed.SessionTag) map[string][]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	m := map[string][]string{}
+	for _, t := range tags {
+		m["aws:RequestTag/"+t.Key] = []string{t.Value}
+		m["aws:TagKeys"] = append(m["aws:TagKeys"], t.Key)
+	}
+	return m
 }
 
 func userXML(u *identity.User) iamUserXML {
@@ -103,20 +156,24 @@ func (s *Server) iamCreateUser(c *call, p url.Values) (any, error) {
 	v.required("userName", p.Has("UserName"))
 	checkIAMName(v, "userName", name, 64)
 	path := pathParam(v, p)
+	tags := tagsParam(v, p)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := s.iamAuthorize(c, s.iamARN(c, "user", path, name)); err != nil {
+	c.target = s.iamARN(c, "user", path, name)
+	if err := s.cfg.Identity.Authorize(c.ctx, c.principal, "iam:"+c.op, c.target, tagConditions(tags)); err != nil {
 		return nil, err
 	}
-	u, err := s.cfg.Identity.CreateUser(c.ctx, c.principal.AccountID, name, path)
+	u, err := s.cfg.Identity.CreateUser(c.ctx, c.principal.AccountID, name, path, tags...)
 	if err != nil {
 		return nil, err
 	}
+	out := userXML(u)
+	out.Tags = tagsXML(u.Tags)
 	return respond(c, struct {
 		XMLName xml.Name `xml:"CreateUserResult"`
 		User    iamUserXML
-	}{User: userXML(u)}), nil
+	}{User: out}), nil
 }
 
 // callerUserName is the UserName a call acts on: the parameter, or the
@@ -161,7 +218,9 @@ func (s *Server) iamGetUser(c *call, p url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return respond(c, result{User: userXML(u)}), nil
+	out := userXML(u)
+	out.Tags = tagsXML(u.Tags)
+	return respond(c, result{User: out}), nil
 }
 
 func (s *Server) iamDeleteUser(c *call, p url.Values) (any, error) {
@@ -290,6 +349,7 @@ type roleXML struct {
 	AssumeRolePolicyDocument string
 	Description              string `xml:",omitempty"`
 	MaxSessionDuration       int
+	Tags                     []tagXML `xml:"Tags>member,omitempty"`
 }
 
 // encodePolicy percent-encodes a policy document as IAM returns it.
@@ -328,20 +388,24 @@ func (s *Server) iamCreateRole(c *call, p url.Values) (any, error) {
 		}
 		maxSession = n
 	}
+	tags := tagsParam(v, p)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := s.iamAuthorize(c, s.iamARN(c, "role", path, name)); err != nil {
+	c.target = s.iamARN(c, "role", path, name)
+	if err := s.cfg.Identity.Authorize(c.ctx, c.principal, "iam:"+c.op, c.target, tagConditions(tags)); err != nil {
 		return nil, err
 	}
-	r, err := s.cfg.Identity.CreateRole(c.ctx, c.principal.AccountID, name, path, desc, doc, maxSession)
+	r, err := s.cfg.Identity.CreateRole(c.ctx, c.principal.AccountID, name, path, desc, doc, maxSession, tags...)
 	if err != nil {
 		return nil, err
 	}
+	out := toRoleXML(r)
+	out.Tags = tagsXML(r.Tags)
 	return respond(c, struct {
 		XMLName xml.Name `xml:"CreateRoleResult"`
 		Role    roleXML
-	}{Role: toRoleXML(r)}), nil
+	}{Role: out}), nil
 }
 
 func (s *Server) roleName(c *call, p url.Values) (string, error) {
@@ -364,10 +428,12 @@ func (s *Server) iamGetRole(c *call, p url.Values) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	out := toRoleXML(r)
+	out.Tags = tagsXML(r.Tags)
 	return respond(c, struct {
 		XMLName xml.Name `xml:"GetRoleResult"`
 		Role    roleXML
-	}{Role: toRoleXML(r)}), nil
+	}{Role: out}), nil
 }
 
 func (s *Server) iamDeleteRole(c *call, p url.Values) (any, error) {

@@ -332,14 +332,10 @@ func (s *Server) attachCall(c *call, p url.Values, owner string, attach bool) (a
 	if err := checkPolicyARN(arn); err != nil {
 		return nil, err
 	}
-	entity, err := s.entityARN(c, owner, ownerName)
-	if err != nil {
+	if err := s.authorizeEntity(c, owner, ownerName, map[string][]string{"iam:PolicyARN": {arn}}); err != nil {
 		return nil, err
 	}
-	c.target = entity
-	if err := s.cfg.Identity.Authorize(c.ctx, c.principal, "iam:"+c.op, entity, map[string][]string{"iam:PolicyARN": {arn}}); err != nil {
-		return nil, err
-	}
+	var err error
 	if attach {
 		err = s.cfg.Identity.AttachPolicy(c.ctx, c.principal.AccountID, owner, ownerName, arn)
 	} else {

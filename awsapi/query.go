@@ -168,6 +168,8 @@ type queryOp func(s *Server, c *call, p url.Values) (any, error)
 var stsOps = map[string]queryOp{
 	"AssumeRole":        (*Server).assumeRole,
 	"GetCallerIdentity": (*Server).getCallerIdentity,
+	"GetSessionToken":   (*Server).getSessionToken,
+	"GetAccessKeyInfo":  (*Server).getAccessKeyInfo,
 }
 
 var iamOps = map[string]queryOp{
@@ -225,6 +227,13 @@ var iamOps = map[string]queryOp{
 	"AttachGroupPolicy":         (*Server).iamAttachGroupPolicy,
 	"DetachGroupPolicy":         (*Server).iamDetachGroupPolicy,
 	"ListAttachedGroupPolicies": (*Server).iamListAttachedGroupPolicies,
+
+	"TagUser":      (*Server).iamTagUser,
+	"UntagUser":    (*Server).iamUntagUser,
+	"ListUserTags": (*Server).iamListUserTags,
+	"TagRole":      (*Server).iamTagRole,
+	"UntagRole":    (*Server).iamUntagRole,
+	"ListRoleTags": (*Server).iamListRoleTags,
 
 	"SimulatePrincipalPolicy": (*Server).iamSimulatePrincipalPolicy,
 	"SimulateCustomPolicy":    (*Server).iamSimulateCustomPolicy,

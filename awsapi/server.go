@@ -413,7 +413,7 @@ func (s *Server) finishCall(c *call) {
 // isWrite tells which operations change state and so go to the audit
 // trail. (GetFederationToken and token revocation send their own events.)
 func isWrite(op string) bool {
-	for _, p := range []string{"Create", "Delete", "Update", "Put", "AddClientID", "RemoveClientID", "AssumeRole", "ResetAccount", "PutFault", "DeleteFaults", "Start", "Stop", "Associate", "Disassociate", "ApplySeed", "TagResource", "UntagResource", "Attach", "Detach", "SetDefault", "AddUserToGroup", "RemoveUserFromGroup"} {
+	for _, p := range []string{"Create", "Delete", "Update", "Put", "AddClientID", "RemoveClientID", "AssumeRole", "ResetAccount", "PutFault", "DeleteFaults", "Start", "Stop", "Associate", "Disassociate", "ApplySeed", "TagResource", "UntagResource", "Attach", "Detach", "SetDefault", "AddUserToGroup", "RemoveUserFromGroup", "TagUser", "TagRole", "UntagUser", "UntagRole", "GetSessionToken"} {
 		if strings.HasPrefix(op, p) {
 			return true
 		}

@@ -48,26 +48,7 @@ func sessionInputs(v *violations, p url.Values, spec *identity.SessionSpec) {
 		v.length(fmt.Sprintf("policyArns.%d.member.arn", i+1), arn, false, 20, 2048)
 		spec.PolicyARNs = append(spec.PolicyARNs, arn)
 	}
-	keys, values := queryList(p, "Tags", ".Key"), queryList(p, "Tags", ".Value")
-	if len(keys) > 50 {
-		v.add("tags", "", true, "Member must have length less than or equal to 50")
-	}
-	for i, k := range keys {
-		member := fmt.Sprintf("tags.%d.member", i+1)
-		v.length(member+".key", k, false, 1, 128)
-		if k != "" {
-			v.pattern(member+".key", k, false, sessionTagKeyRE, `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`)
-		}
-		val := ""
-		if i < len(values) {
-			val = values[i]
-		} else {
-			v.required(member+".value", false)
-		}
-		v.length(member+".value", val, false, 0, 256)
-		v.pattern(member+".value", val, false, sessionTagValueRE, `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`)
-		spec.Tags = append(spec.Tags, connectfed.SessionTag{Key: k, Value: val})
-	}
+	spec.Tags = tagsParam(v, p)
 	tks := queryList(p, "TransitiveTagKeys", "")
 	if len(tks) > 50 {
 		v.add("transitiveTagKeys", "", true, "Member must have length less than or equal to 50")
@@ -131,4 +112,32 @@ func (s *Server) getCallerIdentity(c *call, _ url.Values) (any, error) {
 		Account string
 		Arn     string
 	}{UserId: c.principal.UserID, Account: c.principal.AccountID, Arn: c.principal.ARN}), nil
+}
+
+// tagsParam reads Tags.member.N.Key/Value with the STS and IAM models'
+// constraints (at most 50; key 1–128, value 0–256 characters of the tag
+// alphabet).
+func tagsParam(v *violations, p url.Values) []connectfed.SessionTag {
+	var tags []connectfed.SessionTag
+	keys, values := queryList(p, "Tags", ".Key"), queryList(p, "Tags", ".Value")
+	if len(keys) > 50 {
+		v.add("tags", "", true, "Member must have length less than or equal to 50")
+	}
+	for i, k := range keys {
+		member := fmt.Sprintf("tags.%d.member", i+1)
+		v.length(member+".key", k, false, 1, 128)
+		if k != "" {
+			v.pattern(member+".key", k, false, sessionTagKeyRE, `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`)
+		}
+		val := ""
+		if i < len(values) {
+			val = values[i]
+		} else {
+			v.required(member+".value", false)
+		}
+		v.length(member+".value", val, false, 0, 256)
+		v.pattern(member+".value", val, false, sessionTagValueRE, `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`)
+		tags = append(tags, connectfed.SessionTag{Key: k, Value: val})
+	}
+	return tags
 }

@@ -31,6 +31,8 @@ type User struct {
 	ID        string    `json:"id"`
 	Path      string    `json:"path"`
 	Created   time.Time `json:"created"`
+	// Tags are the user's IAM tags.
+	Tags []connectfed.SessionTag `json:"tags,omitempty"`
 }
 
 // ARN returns the user's ARN.
@@ -62,6 +64,8 @@ type Role struct {
 	// trust policy names (by ARN) to their unique ids when the policy was
 	// stored, as IAM does (iam.Request.PrincipalIDs).
 	TrustPrincipalIDs map[string]string `json:"trustPrincipalIds,omitempty"`
+	// Tags are the role's IAM tags.
+	Tags []connectfed.SessionTag `json:"tags,omitempty"`
 }
 
 // ARN returns the role's ARN.
@@ -81,8 +85,11 @@ func noSuchRole(name string) error {
 
 // CreateUser creates an IAM user. Names are unique per account,
 // case-insensitively, as in IAM.
-func (s *Service) CreateUser(ctx context.Context, accountID, name, path string) (*User, error) {
-	u := &User{AccountID: accountID, Name: name, ID: awsID("AIDA", 17), Path: path, Created: s.now()}
+func (s *Service) CreateUser(ctx context.Context, accountID, name, path string, tags ...connectfed.SessionTag) (*User, error) {
+	if err := checkTags(nil, tags); err != nil {
+		return nil, err
+	}
+	u := &User{AccountID: accountID, Name: name, ID: awsID("AIDA", 17), Path: path, Created: s.now(), Tags: tags}
 	err := s.update(ctx, func(tx connectfed.Tx) error {
 		err := connectfed.CreateJSON(tx, kindUser, nameKey(accountID, name), u)
 		if errors.Is(err, connectfed.ErrExists) {
@@ -270,13 +277,16 @@ func (s *Service) DeleteAccessKey(ctx context.Context, accountID, userName, keyI
 }
 
 // CreateRole creates a role with its trust policy, which must parse.
-func (s *Service) CreateRole(ctx context.Context, accountID, name, path, description, trustPolicy string, maxSession int) (*Role, error) {
+func (s *Service) CreateRole(ctx context.Context, accountID, name, path, description, trustPolicy string, maxSession int, tags ...connectfed.SessionTag) (*Role, error) {
 	trust, err := iam.ParseTrustPolicy(trustPolicy)
 	if err != nil {
 		return nil, malformed(err)
 	}
+	if err := checkTags(nil, tags); err != nil {
+		return nil, err
+	}
 	r := &Role{AccountID: accountID, Name: name, ID: awsID("AROA", 17), Path: path, Description: description,
-		TrustPolicy: trustPolicy, MaxSessionDuration: maxSession, Created: s.now()}
+		TrustPolicy: trustPolicy, MaxSessionDuration: maxSession, Created: s.now(), Tags: tags}
 	err = s.update(ctx, func(tx connectfed.Tx) error {
 		ids, err := principalIDs(tx, accountID, trust)
 		if err != nil {

@@ -242,6 +242,10 @@ func RootPrincipal(accountID, accessKeyID string) *connectfed.Principal {
 // are the request's condition keys beyond the principal's own (for example
 // connect:InstanceId). A denial is AccessDeniedException with AWS's message.
 func (s *Service) Authorize(ctx context.Context, p *connectfed.Principal, action, resource string, conditions map[string][]string) error {
+	if why := sessionTokenRefusal(p, action); why != "" {
+		s.explainDenial(ctx, p, action, resource, why)
+		return Denied(p, action, resource)
+	}
 	if p.IsRoot() {
 		if resource == "*" || arnAccount(resource) == p.AccountID {
 			return nil

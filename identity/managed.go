@@ -424,6 +424,8 @@ type PolicyEntity struct {
 	Name string `json:"name"`
 	ID   string `json:"id"`
 	Path string `json:"path"`
+	// Tags are the user's or role's IAM tags (not kept with attachments).
+	Tags []connectfed.SessionTag `json:"-"`
 }
 
 func ownerKey(accountID, owner, name string) string {
@@ -505,11 +507,11 @@ func getEntity(tx connectfed.Tx, accountID, owner, name string) (PolicyEntity, e
 	case "user":
 		var u User
 		err := getUser(tx, accountID, name, &u)
-		return PolicyEntity{Kind: owner, Name: u.Name, ID: u.ID, Path: u.Path}, err
+		return PolicyEntity{Kind: owner, Name: u.Name, ID: u.ID, Path: u.Path, Tags: u.Tags}, err
 	case "role":
 		var r Role
 		err := getRole(tx, accountID, name, &r)
-		return PolicyEntity{Kind: owner, Name: r.Name, ID: r.ID, Path: r.Path}, err
+		return PolicyEntity{Kind: owner, Name: r.Name, ID: r.ID, Path: r.Path, Tags: r.Tags}, err
 	case "group":
 		var g Group
 		err := getGroup(tx, accountID, name, &g)

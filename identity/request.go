@@ -44,7 +44,8 @@ func requestInfo(ctx context.Context) *RequestInfo {
 // aws:SourceIp, aws:SecureTransport, aws:RequestedRegion. IAM users add
 // aws:username; temporary credentials add aws:TokenIssueTime,
 // aws:MultiFactorAuthPresent ("false": connectfed has no MFA), and their
-// session tags (aws:PrincipalTag/<key>) and source identity.
+// session tags and source identity. aws:PrincipalTag/<key> are the user's
+// or the role's IAM tags, a session tag winning over a role tag.
 func (s *Service) requestContext(ctx context.Context, p *connectfed.Principal, extra map[string][]string) map[string][]string {
 	m := s.globalContext(ctx)
 	for k, v := range principalContext(p) {
@@ -98,6 +99,9 @@ func principalContext(p *connectfed.Principal) map[string][]string {
 			path = "/"
 		}
 		ctx["aws:PrincipalArn"] = []string{"arn:aws:iam::" + p.AccountID + ":role" + path + p.RoleName}
+	}
+	for _, t := range p.Tags {
+		ctx["aws:PrincipalTag/"+t.Key] = []string{t.Value}
 	}
 	if si := p.Session; si != nil {
 		ctx["aws:TokenIssueTime"] = []string{si.Issued.UTC().Format(time.RFC3339)}

@@ -112,11 +112,16 @@ func (s *Service) DeleteRootAccessKey(ctx context.Context, accountID, keyID stri
 // IAM authorizes operations on an existing entity against this ARN, not
 // against the caller's spelling. A missing entity is NoSuchEntity.
 func (s *Service) EntityARN(ctx context.Context, accountID, kind, name string) (string, error) {
-	var arn string
-	err := s.Store.View(ctx, func(tx connectfed.Tx) error {
-		e, err := getEntity(tx, accountID, kind, name)
-		arn = "arn:aws:iam::" + accountID + ":" + kind + e.Path + e.Name
+	arn, _, err := s.Entity(ctx, accountID, kind, name)
+	return arn, err
+}
+
+// Entity is EntityARN with the entity's IAM tags.
+func (s *Service) Entity(ctx context.Context, accountID, kind, name string) (string, []connectfed.SessionTag, error) {
+	var e PolicyEntity
+	err := s.Store.View(ctx, func(tx connectfed.Tx) (err error) {
+		e, err = getEntity(tx, accountID, kind, name)
 		return err
 	})
-	return arn, err
+	return "arn:aws:iam::" + accountID + ":" + kind + e.Path + e.Name, e.Tags, err
 }

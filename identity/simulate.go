@@ -109,7 +109,7 @@ func (s *Service) PrincipalPolicies(ctx context.Context, accountID, arn string) 
 				return err
 			}
 			stored = u.ARN()
-			p = connectfed.Principal{Type: connectfed.PrincipalUser, AccountID: accountID, ARN: stored, UserID: u.ID, Name: u.Name}
+			p = connectfed.Principal{Type: connectfed.PrincipalUser, AccountID: accountID, ARN: stored, UserID: u.ID, Name: u.Name, Tags: u.Tags}
 			return nil
 		}
 		var r Role
@@ -117,7 +117,7 @@ func (s *Service) PrincipalPolicies(ctx context.Context, accountID, arn string) 
 			return err
 		}
 		stored = r.ARN()
-		p = connectfed.Principal{Type: connectfed.PrincipalAssumedRole, AccountID: accountID, ARN: stored, UserID: r.ID, RoleName: r.Name, RolePath: r.Path, RoleID: r.ID}
+		p = connectfed.Principal{Type: connectfed.PrincipalAssumedRole, AccountID: accountID, ARN: stored, UserID: r.ID, RoleName: r.Name, RolePath: r.Path, RoleID: r.ID, Tags: r.Tags}
 		return nil
 	})
 	if err == nil && stored != arn {
@@ -158,7 +158,7 @@ func (s *Service) CallerKeys(ctx context.Context, accountID, arn string) (map[st
 	if err != nil {
 		return nil, err
 	}
-	return principalContext(&connectfed.Principal{Type: connectfed.PrincipalUser, AccountID: accountID, ARN: u.ARN(), UserID: u.ID, Name: u.Name}), nil
+	return principalContext(&connectfed.Principal{Type: connectfed.PrincipalUser, AccountID: accountID, ARN: u.ARN(), UserID: u.ID, Name: u.Name, Tags: u.Tags}), nil
 }
 
 // ParseSimulationPolicy parses a policy given to the simulator; a bad one

@@ -124,9 +124,17 @@ func (s *Service) openSession(ctx context.Context, accessKeyID, token string) (*
 // or as a varint.
 const sessionEncoding = 1
 
+// sessionEncodingUser is sessionEncoding followed by the kind, user name
+// and user id of a GetSessionToken session.
+const sessionEncodingUser = 2
+
 func encodeSession(s *Session) []byte {
 	b := make([]byte, 0, 160+len(s.Policy))
-	b = append(b, sessionEncoding)
+	version := byte(sessionEncoding)
+	if s.Kind != "" {
+		version = sessionEncodingUser
+	}
+	b = append(b, version)
 	str := func(v string) {
 		b = binary.AppendUvarint(b, uint64(len(v)))
 		b = append(b, v...)
@@ -154,13 +162,19 @@ func encodeSession(s *Session) []byte {
 		str(k)
 	}
 	str(s.SourceIdentity)
+	if version == sessionEncodingUser {
+		str(s.Kind)
+		str(s.UserName)
+		str(s.UserID)
+	}
 	return b
 }
 
 func decodeSession(b []byte) (*Session, bool) {
-	if len(b) < 1 || b[0] != sessionEncoding {
+	if len(b) < 1 || b[0] != sessionEncoding && b[0] != sessionEncodingUser {
 		return nil, false
 	}
+	version := b[0]
 	b = b[1:]
 	bad := false
 	str := func() string {
@@ -215,6 +229,10 @@ func decodeSession(b []byte) (*Session, bool) {
 		}
 	}
 	s.SourceIdentity = str()
+	if version == sessionEncodingUser {
+		s.Kind, s.UserName, s.UserID = str(), str(), str()
+		bad = bad || s.Kind == ""
+	}
 	if bad || len(b) != 0 {
 		return nil, false
 	}
@@ -229,6 +247,17 @@ func (s *Service) sessionCredential(ctx context.Context, accessKeyID, token stri
 	if err != nil || sess == nil {
 		return nil, err
 	}
+	if sess.Kind != "" {
+		var p *connectfed.Principal
+		err := s.Store.View(ctx, func(tx connectfed.Tx) (err error) {
+			p, _, err = userSessionPrincipal(tx, sess)
+			return err
+		})
+		if err != nil || p == nil {
+			return nil, err
+		}
+		return &Credential{Secret: secret, SessionToken: token, Expires: sess.Expires, Principal: p}, nil
+	}
 	role, err := s.role(ctx, sess.AccountID, sess.RoleName)
 	if connectfed.ErrorCode(err) == connectfed.ENOTFOUND || err == nil && role.ID != sess.RoleID {
 		return nil, nil
@@ -236,5 +265,7 @@ func (s *Service) sessionCredential(ctx context.Context, accessKeyID, token stri
 	if err != nil {
 		return nil, err
 	}
-	return &Credential{Secret: secret, SessionToken: token, Expires: sess.Expires, Principal: sess.Principal()}, nil
+	p := sess.Principal()
+	p.Tags = role.Tags
+	return &Credential{Secret: secret, SessionToken: token, Expires: sess.Expires, Principal: p}, nil
 }

@@ -14,6 +14,10 @@ import (
 // Session is an STS session made by AssumeRole: temporary credentials for
 // a role, named by the caller.
 type Session struct {
+	// Kind is "" for a role session, "user" or "root" for GetSessionToken's.
+	Kind        string    `json:"kind,omitempty"`
+	UserName    string    `json:"userName,omitempty"`
+	UserID      string    `json:"userId,omitempty"`
 	AccountID   string    `json:"accountId"`
 	AccessKeyID string    `json:"accessKeyId"`
 	RoleName    string    `json:"roleName"`
@@ -95,7 +99,9 @@ func (s *Service) lookupIAM(tx connectfed.Tx, accessKeyID string) (*Credential, 
 		if err != nil {
 			return nil, err
 		}
-		return &Credential{Secret: secret, SessionToken: token, Expires: sess.Expires, Principal: sess.Principal()}, nil
+		p := sess.Principal()
+		p.Tags = role.Tags
+		return &Credential{Secret: secret, SessionToken: token, Expires: sess.Expires, Principal: p}, nil
 	}
 	var key AccessKey
 	err := connectfed.GetJSON(tx, kindAccessKey, accessKeyID, &key)
@@ -120,6 +126,7 @@ func (s *Service) lookupIAM(tx connectfed.Tx, accessKeyID string) (*Credential, 
 		UserID:      u.ID,
 		Name:        u.Name,
 		AccessKeyID: accessKeyID,
+		Tags:        u.Tags,
 	}}, nil
 }
 
