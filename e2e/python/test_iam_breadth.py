@@ -89,7 +89,8 @@ class IAMBreadth(unittest.TestCase):
         with self.assertRaises(ClientError) as ctx:
             client("iam", creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]).list_users()
         self.assertEqual(self.code(ctx), "AccessDenied")
-        self.assertEqual(client("sts").get_access_key_info(AccessKeyId=creds["AccessKeyId"])["Account"], ACCOUNT)
+        key = self.iam.list_access_keys(UserName=user)["AccessKeyMetadata"][0]["AccessKeyId"]
+        self.assertEqual(client("sts").get_access_key_info(AccessKeyId=key)["Account"], ACCOUNT)
 
 
 if __name__ == "__main__":
