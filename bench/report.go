@@ -129,7 +129,7 @@ func (r *report) markdown() string {
 		{scDescUserWrk, "server-bound: wrk replaying one signed DescribeUser request"},
 		{scOpenCeiling, "open loop (fixed arrival rate, as wrk2 does): GetFederationToken requests due at a fixed rate (half the `" + scGFT + "` rate of this run unless `-open-rate`), each freshly signed, sent by " + fmt.Sprint(o.conns) + " workers; latency counts from when a request was due, so a stall counts against every request it delayed. Against the ceiling server"},
 		{scOpenGFT, "the same open loop against connectfed, at the same rate"},
-		{scGFTPG, "GetFederationToken with connectfed on PostgreSQL (`--store postgres://…`, a database of its own on the local server, created for the run and dropped after, default pool)"},
+		{scGFTPG, "GetFederationToken with connectfed on PostgreSQL (`--store postgres://…`, a database of its own on the local server, created for the run and dropped after, " + pgPool(o.pgPool) + ")"},
 		{scDescUserPG, "DescribeUser on PostgreSQL"},
 		{scAssumeRolePG, "AssumeRole on PostgreSQL"},
 		{scCreateUserPG, "durable CreateUser on PostgreSQL (each one a serializable transaction committed to the database's WAL)"},
@@ -467,7 +467,16 @@ func (r *report) targetsScale() []targetCheck {
 		}
 		out = append(out, targetCheck{name, fmt.Sprintf("%.1f MiB", mib(s.idleRSS)), verdict(s.idleRSS <= 40<<20)})
 	}
+	idle("idle RSS ≤ 40 MiB on SQLite (empty data dir)", r.mainStart)
+	idle(fmt.Sprintf("idle RSS ≤ 40 MiB on SQLite (%s users)", commas(o.users)), r.bigStart)
 	idle("idle RSS ≤ 40 MiB on PostgreSQL (empty database)", r.pgStart)
 	idle(fmt.Sprintf("idle RSS ≤ 40 MiB on PostgreSQL (%s users)", commas(o.pgUsers)), r.pgBigStart)
 	return out
+}
+
+func pgPool(n int) string {
+	if n > 0 {
+		return fmt.Sprintf("`pool_max_conns=%d` in the store URL", n)
+	}
+	return "pgxpool's default pool of max(4, CPUs) connections"
 }
