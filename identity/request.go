@@ -47,10 +47,13 @@ func requestInfo(ctx context.Context) *RequestInfo {
 // session tags and source identity. aws:PrincipalTag/<key> are the user's
 // or the role's IAM tags, a session tag winning over a role tag.
 func (s *Service) requestContext(ctx context.Context, p *connectfed.Principal, extra map[string][]string) map[string][]string {
-	m := s.globalContext(ctx)
-	for k, v := range principalContext(p) {
-		m[k] = v
+	// One map, sized for every key up front (this runs on every request).
+	n := 16 + len(extra)
+	if p.Session != nil {
+		n += len(p.Session.Tags)
 	}
+	m := s.globalContextSized(ctx, n)
+	addPrincipalContext(m, p)
 	for k, v := range extra {
 		m[k] = v
 	}
@@ -61,13 +64,16 @@ func (s *Service) requestContext(ctx context.Context, p *connectfed.Principal, e
 // the time, aws:ViaAWSService, aws:PrincipalIsAWSService and, with a
 // RequestInfo, the source address, transport and region.
 func (s *Service) globalContext(ctx context.Context) map[string][]string {
+	return s.globalContextSized(ctx, 8)
+}
+
+func (s *Service) globalContextSized(ctx context.Context, size int) map[string][]string {
 	now := s.now()
-	m := map[string][]string{
-		"aws:CurrentTime":           {now.Format(time.RFC3339)},
-		"aws:EpochTime":             {strconv.FormatInt(now.Unix(), 10)},
-		"aws:ViaAWSService":         {"false"},
-		"aws:PrincipalIsAWSService": {"false"},
-	}
+	m := make(map[string][]string, size)
+	m["aws:CurrentTime"] = []string{now.Format(time.RFC3339)}
+	m["aws:EpochTime"] = []string{strconv.FormatInt(now.Unix(), 10)}
+	m["aws:ViaAWSService"] = []string{"false"}
+	m["aws:PrincipalIsAWSService"] = []string{"false"}
 	if info := requestInfo(ctx); info != nil {
 		if info.SourceIP != "" {
 			m["aws:SourceIp"] = []string{info.SourceIP}
@@ -82,12 +88,17 @@ func (s *Service) globalContext(ctx context.Context) map[string][]string {
 
 // principalContext is the aws: condition keys a principal brings.
 func principalContext(p *connectfed.Principal) map[string][]string {
-	ctx := map[string][]string{
-		"aws:userid":           {p.UserID},
-		"aws:PrincipalAccount": {p.AccountID},
-		"aws:PrincipalArn":     {p.ARN},
-		"aws:PrincipalType":    {string(p.Type)},
-	}
+	ctx := make(map[string][]string, 8)
+	addPrincipalContext(ctx, p)
+	return ctx
+}
+
+// addPrincipalContext adds a principal's aws: condition keys to ctx.
+func addPrincipalContext(ctx map[string][]string, p *connectfed.Principal) {
+	ctx["aws:userid"] = []string{p.UserID}
+	ctx["aws:PrincipalAccount"] = []string{p.AccountID}
+	ctx["aws:PrincipalArn"] = []string{p.ARN}
+	ctx["aws:PrincipalType"] = []string{string(p.Type)}
 	switch p.Type {
 	case connectfed.PrincipalUser:
 		ctx["aws:username"] = []string{p.Name}
@@ -113,7 +124,6 @@ func principalContext(p *connectfed.Principal) map[string][]string {
 			ctx["aws:SourceIdentity"] = []string{si.SourceIdentity}
 		}
 	}
-	return ctx
 }
 
 // tagKeyFold is a tag key compared case-insensitively (session tag keys
