@@ -208,6 +208,9 @@ func TestIAMManagedPolicies(t *testing.T) {
 		t.Errorf("simulated AdminGetEmergencyAccessToken = %+v", r)
 	}
 
+	_, err = ic.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("ConnectReader")})
+	wantCode(t, "DeleteRole with attached policies", err, "DeleteConflict")
+
 	// Detach, and the permission goes; a second detach is NoSuchEntity.
 	_, err = ic.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String("agentadmin"), PolicyArn: aws.String(arn)})
 	must(t, err)

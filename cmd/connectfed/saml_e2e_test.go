@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/connectfed/connectfed/saml"
@@ -208,6 +209,17 @@ func TestAssumeRoleWithSAML(t *testing.T) {
 		&connect.GetFederationTokenInput{InstanceId: aws.String(f.instanceID)}); awsErrorCode(err) != "AccessDeniedException" {
 		t.Errorf("GetFederationToken outside the session policy: %v", err)
 	}
+	// A managed session policy (PolicyArns) narrows it the same way: an
+	// AWS managed policy for Voice ID allows no Connect action.
+	managed, err := sc.AssumeRoleWithSAML(ctx, &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(f.samlRole), PrincipalArn: aws.String(f.providerARN),
+		SAMLAssertion: aws.String(f.idp.Response(t, f.claims("alice"))),
+		PolicyArns:    []ststypes.PolicyDescriptorType{{Arn: aws.String("arn:aws:iam::aws:policy/AmazonConnectVoiceIDFullAccess")}}})
+	must(t, err)
+	mc := managed.Credentials
+	if _, err := connect.NewFromConfig(f.config(*mc.AccessKeyId, *mc.SecretAccessKey, *mc.SessionToken)).GetFederationToken(ctx,
+		&connect.GetFederationTokenInput{InstanceId: aws.String(f.instanceID)}); awsErrorCode(err) != "AccessDeniedException" {
+		t.Errorf("GetFederationToken outside the managed session policy: %v", err)
+	}
 	sess := f.config(*out.Credentials.AccessKeyId, *out.Credentials.SecretAccessKey, *out.Credentials.SessionToken)
 	tok, err := connect.NewFromConfig(sess).GetFederationToken(ctx, &connect.GetFederationTokenInput{InstanceId: aws.String(f.instanceID)})
 	must(t, err)
@@ -251,6 +263,7 @@ func TestAssumeRoleWithSAML(t *testing.T) {
 		{"duration above role maximum", sts.AssumeRoleWithSAMLInput{DurationSeconds: aws.Int32(43200)}, ""},
 		{"duration too long", sts.AssumeRoleWithSAMLInput{DurationSeconds: aws.Int32(50000)}, "ValidationError"},
 		{"malformed policy", sts.AssumeRoleWithSAMLInput{Policy: aws.String(`{"Statement":`)}, "MalformedPolicyDocument"},
+		{"unknown managed session policy", sts.AssumeRoleWithSAMLInput{PolicyArns: []ststypes.PolicyDescriptorType{{Arn: aws.String("arn:aws:iam::000000000000:policy/Nope")}}}, "MalformedPolicyDocument"},
 	}
 	for _, c := range cases {
 		in := c.in
