@@ -88,7 +88,7 @@ func (s *Server) createUserHierarchyGroup(c *call, l []string) (any, error) {
 	v := &violations{errType: connectfed.InvalidParameterException}
 	checkName(v, "name", in.Name, true, 100)
 	checkTags(v, in.Tags)
-	if err := s.onInstance(c, l[0], v, in.Tags); err != nil {
+	if err := s.onNew(c, l[0], "agent-group", v, in.Tags); err != nil {
 		return nil, err
 	}
 	g, err := s.cfg.Connect.CreateHierarchyGroup(c.ctx, c.scope, l[0], *in.Name, deref(in.ParentGroupId), in.Tags)

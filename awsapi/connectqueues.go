@@ -46,6 +46,18 @@ func (s *Server) onInstance(c *call, instanceID string, v *violations, tags map[
 	return s.authorize(c, s.instanceARN(c, instanceID), withRequestTags(instanceConditions(c, instanceID), tags))
 }
 
+// onNew validates an instance label and authorizes a Create on the new
+// resource's ARN pattern, instance/<id>/<kind>/* (the resource type the
+// Service Authorization Reference gives Connect's Create actions), with
+// the tags the request sets.
+func (s *Server) onNew(c *call, instanceID, kind string, v *violations, tags map[string]string) error {
+	checkInstanceID(v, instanceID)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.authorize(c, s.childARN(c, instanceID, kind, "*"), withRequestTags(instanceConditions(c, instanceID), tags))
+}
+
 // onChild validates an instance label and a resource id label and
 // authorizes the call on the resource's ARN.
 func (s *Server) onChild(c *call, l []string, kind, member string, v *violations) error {
@@ -131,7 +143,7 @@ func (s *Server) createQueue(c *call, l []string) (any, error) {
 	}
 	oc := checkOutboundCaller(v, in.OutboundCallerConfig)
 	checkTags(v, in.Tags)
-	if err := s.onInstance(c, l[0], v, in.Tags); err != nil {
+	if err := s.onNew(c, l[0], "queue", v, in.Tags); err != nil {
 		return nil, err
 	}
 	// connectfed has no quick connects, phone numbers or email addresses:
@@ -488,7 +500,7 @@ func (s *Server) createRoutingProfile(c *call, l []string) (any, error) {
 		v.enum("agentAvailabilityTimer", *in.AgentAvailabilityTimer, "TIME_SINCE_LAST_ACTIVITY", "TIME_SINCE_LAST_INBOUND")
 	}
 	checkTags(v, in.Tags)
-	if err := s.onInstance(c, l[0], v, in.Tags); err != nil {
+	if err := s.onNew(c, l[0], "routing-profile", v, in.Tags); err != nil {
 		return nil, err
 	}
 	if in.ManualAssignmentQueueConfigs != nil {
@@ -571,6 +583,22 @@ func (s *Server) updateRouting(c *call, l []string, v *violations, fn func(*conn
 	return nil, s.cfg.Connect.UpdateRoutingProfile(c.ctx, c.scope, l[0], l[1], fn)
 }
 
+// updateRoutingQueues is updateRouting for the calls that name queues:
+// they are authorized on the routing profile and on each queue's ARN, as
+// the Service Authorization Reference lists both resource types.
+func (s *Server) updateRoutingQueues(c *call, l []string, v *violations, queueIDs []string, fn func(*connectfed.RoutingProfile) error) (any, error) {
+	if err := s.onChild(c, l, "routing-profile", "routingProfileId", v); err != nil {
+		return nil, err
+	}
+	for _, q := range queueIDs {
+		if err := s.authorize(c, s.childARN(c, l[0], "queue", q), instanceConditions(c, l[0])); err != nil {
+			return nil, err
+		}
+	}
+	c.target = s.childARN(c, l[0], "routing-profile", l[1])
+	return nil, s.cfg.Connect.UpdateRoutingProfile(c.ctx, c.scope, l[0], l[1], fn)
+}
+
 func (s *Server) updateRoutingProfileName(c *call, l []string) (any, error) {
 	var in struct{ Name, Description *string }
 	if err := decodeJSON(c.body, &in); err != nil {
@@ -643,7 +671,11 @@ func (s *Server) associateRoutingProfileQueues(c *call, l []string) (any, error)
 	}
 	v := &violations{errType: connectfed.InvalidParameterException}
 	queues := checkQueueConfigs(v, "queueConfigs", in.QueueConfigs)
-	return s.updateRouting(c, l, v, func(rp *connectfed.RoutingProfile) error {
+	var ids []string
+	for _, q := range queues {
+		ids = append(ids, q.QueueID)
+	}
+	return s.updateRoutingQueues(c, l, v, ids, func(rp *connectfed.RoutingProfile) error {
 		if in.ManualAssignmentQueueConfigs != nil {
 			return invalidRequestErr("ManualAssignmentQueueConfigs is not supported.")
 		}
@@ -669,7 +701,11 @@ func (s *Server) disassociateRoutingProfileQueues(c *call, l []string) (any, err
 		id, ch := checkQueueRef(v, "queueReferences.member", &in.QueueReferences[i])
 		refs = append(refs, ref{id, ch})
 	}
-	return s.updateRouting(c, l, v, func(rp *connectfed.RoutingProfile) error {
+	var ids []string
+	for _, r := range refs {
+		ids = append(ids, r.id)
+	}
+	return s.updateRoutingQueues(c, l, v, ids, func(rp *connectfed.RoutingProfile) error {
 		if len(in.ManualAssignmentQueueReferences) > 0 {
 			return invalidRequestErr("ManualAssignmentQueueReferences is not supported.")
 		}
@@ -801,7 +837,7 @@ func (s *Server) createSecurityProfile(c *call, l []string) (any, error) {
 	}
 	checkSecurityProfileInput(v, &in.securityProfileInput)
 	checkTags(v, in.Tags)
-	if err := s.onInstance(c, l[0], v, in.Tags); err != nil {
+	if err := s.onNew(c, l[0], "security-profile", v, in.Tags); err != nil {
 		return nil, err
 	}
 	p, err := s.cfg.Connect.CreateSecurityProfile(c.ctx, c.scope, l[0], connectfed.SecurityProfile{

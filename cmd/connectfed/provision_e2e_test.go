@@ -361,6 +361,34 @@ func TestConnectTags(t *testing.T) {
 		Tags: map[string]string{"team": "blue"}})
 	must(t, err)
 
+	// Creates are authorized on instance/<id>/<type>/*; the routing
+	// profile's queue associations on the profile and on each queue.
+	_, err = ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("builder")})
+	must(t, err)
+	bkey, err := ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("builder")})
+	must(t, err)
+	bc := connect.NewFromConfig(srv.awsConfig(*bkey.AccessKey.AccessKeyId, *bkey.AccessKey.SecretAccessKey, ""))
+	allow := func(name string, actions, resources string) {
+		_, err := ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("builder"), PolicyName: aws.String(name),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":` + actions + `,"Resource":` + resources + `}]}`)})
+		must(t, err)
+	}
+	allow("instance-only", `["connect:CreateQueue","connect:AssociateRoutingProfileQueues"]`, `"`+instARN+`"`)
+	_, err = bc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String("B1"), HoursOfOperationId: hl.HoursOfOperationSummaryList[0].Id})
+	wantCode(t, "CreateQueue allowed on the instance ARN only", err, "AccessDeniedException")
+	allow("queues", `"connect:CreateQueue"`, `"`+instARN+`/queue/*"`)
+	_, err = bc.CreateQueue(ctx, &connect.CreateQueueInput{InstanceId: id, Name: aws.String("B1"), HoursOfOperationId: hl.HoursOfOperationSummaryList[0].Id})
+	must(t, err)
+	rpARN := *rps.RoutingProfileSummaryList[0].Arn
+	assoc := &connect.AssociateRoutingProfileQueuesInput{InstanceId: id, RoutingProfileId: rps.RoutingProfileSummaryList[0].Id,
+		QueueConfigs: []types.RoutingProfileQueueConfig{{QueueReference: &types.RoutingProfileQueueReference{QueueId: q2.QueueId, Channel: types.ChannelTask}, Priority: aws.Int32(1), Delay: aws.Int32(0)}}}
+	allow("profile", `"connect:AssociateRoutingProfileQueues"`, `"`+rpARN+`"`)
+	_, err = bc.AssociateRoutingProfileQueues(ctx, assoc)
+	wantCode(t, "AssociateRoutingProfileQueues without the queue", err, "AccessDeniedException")
+	allow("profile", `"connect:AssociateRoutingProfileQueues"`, `["`+rpARN+`","`+*q2.QueueArn+`"]`)
+	_, err = bc.AssociateRoutingProfileQueues(ctx, assoc)
+	must(t, err)
+
 	// Tags go with their resource.
 	_, err = cc.DeleteInstance(ctx, &connect.DeleteInstanceInput{InstanceId: id})
 	must(t, err)
