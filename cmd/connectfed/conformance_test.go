@@ -93,19 +93,24 @@ func loadBotocoreModels() (map[string]*botoModel, error) {
 		dir := strings.TrimSpace(string(out))
 		botocoreModels.m = map[string]*botoModel{}
 		for svc, ver := range modelVersions {
+			// Newer botocore ships its models gzipped, older (such as
+			// Debian 12's) as plain JSON.
+			var r io.Reader
 			f, err := os.Open(filepath.Join(dir, "data", svc, ver, "service-2.json.gz"))
-			if err != nil {
-				botocoreModels.err = err
-				return
-			}
-			zr, err := gzip.NewReader(f)
-			if err != nil {
-				f.Close()
+			if err == nil {
+				if r, err = gzip.NewReader(f); err != nil {
+					f.Close()
+					botocoreModels.err = err
+					return
+				}
+			} else if f, err = os.Open(filepath.Join(dir, "data", svc, ver, "service-2.json")); err == nil {
+				r = f
+			} else {
 				botocoreModels.err = err
 				return
 			}
 			var m botoModel
-			err = json.NewDecoder(zr).Decode(&m)
+			err = json.NewDecoder(r).Decode(&m)
 			f.Close()
 			if err != nil {
 				botocoreModels.err = fmt.Errorf("%s model: %v", svc, err)
