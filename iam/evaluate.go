@@ -96,15 +96,7 @@ func Evaluate(req *Request, policies ...*Policy) Decision {
 }
 
 func (st *statement) applies(req *Request) bool {
-	// Action.
-	m := false
-	for i := range st.actions {
-		if globMatch(st.actions[i].units, req.Action, true) {
-			m = true
-			break
-		}
-	}
-	if m == st.notAction {
+	if !st.coversAction(req) {
 		return false
 	}
 
@@ -121,18 +113,8 @@ func (st *statement) applies(req *Request) bool {
 		}
 	}
 
-	// Resource.
-	if st.hasResource {
-		m = false
-		for i := range st.resources {
-			if st.resources[i].match(req.Context, req.Resource, false) {
-				m = true
-				break
-			}
-		}
-		if m == st.notResource {
-			return false
-		}
+	if !st.coversResource(req) {
+		return false
 	}
 
 	// Conditions: every (operator, key) pair must hold.
@@ -142,4 +124,33 @@ func (st *statement) applies(req *Request) bool {
 		}
 	}
 	return true
+}
+
+// coversAction: the statement's Action (or NotAction) element covers the
+// request's action.
+func (st *statement) coversAction(req *Request) bool {
+	m := false
+	for i := range st.actions {
+		if globMatch(st.actions[i].units, req.Action, true) {
+			m = true
+			break
+		}
+	}
+	return m != st.notAction
+}
+
+// coversResource: the statement's Resource (or NotResource) element, if it
+// has one, covers the request's resource.
+func (st *statement) coversResource(req *Request) bool {
+	if !st.hasResource {
+		return true
+	}
+	m := false
+	for i := range st.resources {
+		if st.resources[i].match(req.Context, req.Resource, false) {
+			m = true
+			break
+		}
+	}
+	return m != st.notResource
 }

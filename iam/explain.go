@@ -104,27 +104,5 @@ func MissingKeys(req *Request, policies ...*Policy) []string {
 // matchesActionResource: the statement's Action and Resource elements
 // (not its principal or conditions) cover the request.
 func (st *statement) matchesActionResource(req *Request) bool {
-	m := false
-	for i := range st.actions {
-		if globMatch(st.actions[i].units, req.Action, true) {
-			m = true
-			break
-		}
-	}
-	if m == st.notAction {
-		return false
-	}
-	if st.hasResource {
-		m = false
-		for i := range st.resources {
-			if st.resources[i].match(req.Context, req.Resource, false) {
-				m = true
-				break
-			}
-		}
-		if m == st.notResource {
-			return false
-		}
-	}
-	return true
+	return st.coversAction(req) && st.coversResource(req)
 }
