@@ -81,7 +81,11 @@ func startBinary(t *testing.T, dataDir string, args ...string) *proc {
 	must(t, cmd.Start())
 	p := &proc{cmd: cmd, logs: &lockedBuffer{}, done: make(chan error, 1)}
 	ready := make(chan string, 1)
+	// Wait closes the pipe, so it may only run once every line is read:
+	// otherwise the last lines (such as "drained") can be lost.
+	readAll := make(chan struct{})
 	go func() {
+		defer close(readAll)
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
@@ -97,7 +101,7 @@ func startBinary(t *testing.T, dataDir string, args ...string) *proc {
 		}
 		io.Copy(io.Discard, stderr)
 	}()
-	go func() { p.done <- cmd.Wait() }()
+	go func() { <-readAll; p.done <- cmd.Wait() }()
 	select {
 	case addr := <-ready:
 		p.url = "http://" + addr
