@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed/awsapi"
+	"github.com/connectfed/connectfed/internal/testenv"
 )
 
 // Wire conformance: every successful AWS API response any test in this
@@ -83,40 +83,38 @@ type botoModel struct {
 
 var modelVersions = map[string]string{"connect": "2017-08-08", "iam": "2010-05-08", "sts": "2011-06-15"}
 
+// loadModelsPy prints the models as botocore's own Loader finds them: from
+// the directories in AWS_DATA_PATH (where .ci/run puts current models for an
+// old botocore, scripts/aws-models), ~/.aws/models, then botocore's data,
+// so the check uses the models the clients under test use.
+const loadModelsPy = `import json, sys, botocore.session
+loader = botocore.session.get_session().get_component("data_loader")
+json.dump({svc: loader.load_service_model(svc, "service-2", ver) for svc, ver in json.loads(sys.argv[1]).items()}, sys.stdout)`
+
 func loadBotocoreModels() (map[string]*botoModel, error) {
 	botocoreModels.once.Do(func() {
-		out, err := exec.Command("python3", "-c", "import botocore,os;print(os.path.dirname(botocore.__file__))").Output()
+		versions, err := json.Marshal(modelVersions)
 		if err != nil {
-			botocoreModels.err = fmt.Errorf("botocore not found (python3 -c 'import botocore'): %v", err)
+			botocoreModels.err = err
 			return
 		}
-		dir := strings.TrimSpace(string(out))
-		botocoreModels.m = map[string]*botoModel{}
-		for svc, ver := range modelVersions {
-			// Newer botocore ships its models gzipped, older (such as
-			// Debian 12's) as plain JSON.
-			var r io.Reader
-			f, err := os.Open(filepath.Join(dir, "data", svc, ver, "service-2.json.gz"))
-			if err == nil {
-				if r, err = gzip.NewReader(f); err != nil {
-					f.Close()
-					botocoreModels.err = err
-					return
-				}
-			} else if f, err = os.Open(filepath.Join(dir, "data", svc, ver, "service-2.json")); err == nil {
-				r = f
-			} else {
-				botocoreModels.err = err
+		var stderr bytes.Buffer
+		cmd := exec.Command("python3", "-c", loadModelsPy, string(versions))
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			botocoreModels.err = fmt.Errorf("loading the models with botocore (python3 -c 'import botocore'): %v\n%s", err, stderr.String())
+			return
+		}
+		if err := json.Unmarshal(out, &botocoreModels.m); err != nil {
+			botocoreModels.err = fmt.Errorf("botocore's models: %v", err)
+			return
+		}
+		for svc := range modelVersions {
+			if botocoreModels.m[svc] == nil {
+				botocoreModels.err = fmt.Errorf("botocore has no %s model", svc)
 				return
 			}
-			var m botoModel
-			err = json.NewDecoder(r).Decode(&m)
-			f.Close()
-			if err != nil {
-				botocoreModels.err = fmt.Errorf("%s model: %v", svc, err)
-				return
-			}
-			botocoreModels.m[svc] = &m
 		}
 	})
 	return botocoreModels.m, botocoreModels.err
@@ -580,5 +578,67 @@ func TestWireConformanceChecker(t *testing.T) {
 		if !strings.Contains(strings.Join(probs, "\n"), b.want) {
 			t.Errorf("%s %s %s: problems %v, want one with %q", b.svc, b.op, b.body, probs, b.want)
 		}
+	}
+}
+
+// TestVendoredModels: the models .ci/run gives a botocore too old for the
+// tests (e2e/aws-models, laid out by scripts/aws-models) have every
+// operation the server serves, and botocore reads them from AWS_DATA_PATH
+// ahead of its own, as loadBotocoreModels and the clients under test do.
+func TestVendoredModels(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("../../scripts/aws-models", dir).CombinedOutput(); err != nil {
+		t.Fatalf("scripts/aws-models: %v\n%s", err, out)
+	}
+	for svc, ver := range modelVersions {
+		path := filepath.Join(dir, svc, ver, "service-2.json")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m botoModel
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for _, op := range awsapi.Operations()[svc] {
+			if _, ok := m.Operations[op]; !ok {
+				t.Errorf("e2e/aws-models: the %s model lacks %s, which the server serves (regenerate it: python3 e2e/aws-models/gen.py)", svc, op)
+			}
+		}
+		if svc == "sts" {
+			// A mark botocore's own model lacks, to tell which one it read.
+			var raw map[string]any
+			if err := json.Unmarshal(b, &raw); err != nil {
+				t.Fatal(err)
+			}
+			raw["operations"].(map[string]any)["ConnectfedMark"] = map[string]any{"name": "ConnectfedMark", "http": map[string]any{"method": "POST", "requestUri": "/"}}
+			if b, err = json.Marshal(raw); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	python := requireTool(t, "python3")
+	versions, err := json.Marshal(modelVersions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(python, "-c", loadModelsPy, string(versions))
+	cmd.Env = append(os.Environ(), "AWS_DATA_PATH="+dir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		testenv.Missing(t, fmt.Sprintf("botocore cannot load models (python3 -c 'import botocore'): %v\n%s", err, stderr.String()))
+	}
+	var models map[string]*botoModel
+	if err := json.Unmarshal(out, &models); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := models["sts"].Operations["ConnectfedMark"]; !ok {
+		t.Errorf("botocore did not read the models in AWS_DATA_PATH=%s", dir)
 	}
 }

@@ -33,11 +33,11 @@ func TestREADMEIdP(t *testing.T) {
 	script = strings.ReplaceAll(script, "127.0.0.1:9000", strings.TrimPrefix(is.srv.URL, "http://"))
 	cmd := exec.Command("bash", "-c", script)
 	cmd.Dir = dir
-	cmd.Env = []string{
+	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
 		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"),
 		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
-	}
+	}, awsModelEnv()...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

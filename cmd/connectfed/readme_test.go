@@ -58,11 +58,11 @@ func runREADMEWalkthrough(t *testing.T, url string) {
 	cmd := exec.Command("bash", "-c", script)
 	cmd.Dir = dir
 	// A clean AWS environment: no profile or credentials of the machine.
-	cmd.Env = []string{
+	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
 		"AWS_CONFIG_FILE=" + filepath.Join(dir, "none"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "none"),
 		"AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
-	}
+	}, awsModelEnv()...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

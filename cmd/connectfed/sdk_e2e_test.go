@@ -71,9 +71,20 @@ func sdkMissingDeps(t *testing.T, msg string) {
 	testenv.Missing(t, msg)
 }
 
+// awsModelEnv is AWS_DATA_PATH when set, for the clean AWS environments the
+// tests give botocore and the AWS CLI: it says where their service models
+// are (.ci/run points it at current ones for an old botocore, see
+// scripts/aws-models), not which account or endpoint to use.
+func awsModelEnv() []string {
+	if p, ok := os.LookupEnv("AWS_DATA_PATH"); ok {
+		return []string{"AWS_DATA_PATH=" + p}
+	}
+	return nil
+}
+
 // sdkTestEnv is this process's environment without AWS or connectfed
-// settings (so no profile, credentials or endpoint of the machine leaks in),
-// plus CONNECTFED_URL when url is not "".
+// settings (so no profile, credentials or endpoint of the machine leaks in)
+// but with awsModelEnv, plus CONNECTFED_URL when url is not "".
 func sdkTestEnv(url string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -82,6 +93,7 @@ func sdkTestEnv(url string) []string {
 		}
 		env = append(env, kv)
 	}
+	env = append(env, awsModelEnv()...)
 	none := filepath.Join(os.TempDir(), "connectfed-no-such-aws-config")
 	env = append(env,
 		"AWS_CONFIG_FILE="+none, "AWS_SHARED_CREDENTIALS_FILE="+none, "AWS_EC2_METADATA_DISABLED=true",
