@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectfed/connectfed"
@@ -37,6 +38,14 @@ type Service struct {
 	// that none allowed it), when ExplainDenials is set. Nil: no lines.
 	Log            *slog.Logger
 	ExplainDenials bool
+	// MaxKeyLookups bounds the concurrent store reads for access key ids
+	// found in neither the credential cache nor the unknown-key cache:
+	// anyone can send such a request (no credential is needed to name an
+	// id), so a flood of made-up ids must not take every store connection
+	// from signed callers. Further lookups wait (holding no store
+	// connection and no serving slot) until their request ends. Zero means
+	// DefaultKeyLookups.
+	MaxKeyLookups int
 	// OIDC verifies web identity tokens; nil means one made on first use
 	// with this Service's clock.
 	OIDC     *oidc.Verifier
@@ -51,10 +60,31 @@ type Service struct {
 	// any IAM write on this replica drops them all, so this replica never
 	// serves its own stale data and other replicas' changes show within
 	// that bound.
-	creds             ttlcache.Cache[string, *Credential]
+	creds ttlcache.Cache[string, *Credential]
+	// unknown remembers access key ids the store does not have, so that
+	// requests signed with one (a deleted key, a typo in a CI secret, a
+	// flood of made-up ids) cost one store read per id per DefaultTTL, not
+	// one each. Same bound and invalidation as creds: a key created on this
+	// replica works at once, one created on another replica within 500 ms.
+	// Its own map (swept of expired ids as it grows, at most
+	// ttlcache.DefaultMax), so a flood of made-up ids never pushes real
+	// credentials out of creds.
+	unknown ttlcache.Cache[string, struct{}]
+	// keyLookups holds a token for each store read of a long-term key id
+	// in neither cache (see MaxKeyLookups); keyLookupsWaiting counts the
+	// requests queued for one.
+	keyLookups        chan struct{}
+	keyLookupsOnce    sync.Once
+	keyLookupsWaiting atomic.Int64
 	principalPolicies ttlcache.Cache[string, *policySet]
 	roles             ttlcache.Cache[string, *Role] // AssumeRole and session checks
 }
+
+// DefaultKeyLookups is MaxKeyLookups when unset: half of SQLite's
+// smallest reader pool (4 connections), so made-up key ids can hold at most
+// two store connections; at about 0.1 ms (SQLite) to 1 ms (PostgreSQL) per
+// lookup that is still 2,000 to 20,000 first lookups of real keys a second.
+const DefaultKeyLookups = 2
 
 // update runs a write and drops the caches.
 func (s *Service) update(ctx context.Context, fn func(connectfed.Tx) error) error {
@@ -67,6 +97,7 @@ func (s *Service) update(ctx context.Context, fn func(connectfed.Tx) error) erro
 // outside this Service, such as an account reset).
 func (s *Service) Invalidate() {
 	s.creds.Invalidate()
+	s.unknown.Invalidate()
 	s.principalPolicies.Invalidate()
 	s.roles.Invalidate()
 }
@@ -199,17 +230,64 @@ func (s *Service) CredentialFor(ctx context.Context, accessKeyID, sessionToken s
 	if strings.HasPrefix(accessKeyID, "ASIA") && isSessionToken(sessionToken) {
 		cred, err = s.sessionCredential(ctx, accessKeyID, sessionToken)
 	} else {
+		if _, ok := s.unknown.Get(accessKeyID, s.now()); ok {
+			return nil, nil
+		}
+		if err := s.acquireKeyLookup(ctx); err != nil {
+			return nil, err
+		}
+		defer s.releaseKeyLookup()
+		// Requests for the same id queue together: once the first has
+		// read it, the rest are answered from a cache.
+		if c, ok := s.creds.Get(accessKeyID, s.now()); ok {
+			return c, nil
+		}
+		if _, ok := s.unknown.Get(accessKeyID, s.now()); ok {
+			return nil, nil
+		}
+		gen = s.creds.Generation()
+		unknownGen := s.unknown.Generation()
 		err = s.Store.View(ctx, func(tx connectfed.Tx) error {
 			var err error
 			cred, err = s.lookup(tx, accessKeyID)
 			return err
 		})
+		if err == nil && cred == nil {
+			s.unknown.Put(accessKeyID, struct{}{}, unknownGen, s.now())
+		}
 	}
 	if err == nil && cred != nil {
 		s.creds.Put(accessKeyID, cred, gen, s.now())
 	}
 	return cred, err
 }
+
+// acquireKeyLookup waits for one of MaxKeyLookups store reads, or for ctx
+// to end.
+func (s *Service) acquireKeyLookup(ctx context.Context) error {
+	s.keyLookupsOnce.Do(func() {
+		n := s.MaxKeyLookups
+		if n <= 0 {
+			n = DefaultKeyLookups
+		}
+		s.keyLookups = make(chan struct{}, n)
+	})
+	select {
+	case s.keyLookups <- struct{}{}:
+		return nil
+	default:
+	}
+	s.keyLookupsWaiting.Add(1)
+	defer s.keyLookupsWaiting.Add(-1)
+	select {
+	case s.keyLookups <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Service) releaseKeyLookup() { <-s.keyLookups }
 
 func (s *Service) lookup(tx connectfed.Tx, accessKeyID string) (*Credential, error) {
 	var rec rootKeyRecord
