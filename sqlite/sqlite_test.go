@@ -61,10 +61,12 @@ func TestPragmas(t *testing.T) {
 		{false, "foreign_keys", "1"},
 		{false, "busy_timeout", "5000"},
 		{false, "query_only", "0"},
+		{false, "cache_size", "-256"}, // KiB: a bounded page cache (see cacheKiB)
 		{true, "journal_mode", "wal"},
 		{true, "foreign_keys", "1"},
 		{true, "busy_timeout", "5000"},
 		{true, "query_only", "1"},
+		{true, "cache_size", "-256"},
 	} {
 		got, err := sqlite.Pragma(ctx, db, c.reader, c.name)
 		if err != nil {
