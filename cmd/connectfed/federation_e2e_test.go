@@ -36,7 +36,7 @@ type fedFixture struct {
 
 const otherAccount = "111111111111"
 
-func newFedFixture(t *testing.T, serveArgs ...string) *fedFixture {
+func newFedFixture(t testing.TB, serveArgs ...string) *fedFixture {
 	t.Helper()
 	cfgPath := filepath.Join(t.TempDir(), "connectfed.yaml")
 	os.WriteFile(cfgPath, []byte(`accounts:
@@ -62,7 +62,7 @@ func (f *fedFixture) config(key, secret, token string) aws.Config {
 }
 
 // setup creates the fixture's instance, user, IAM user and role.
-func (f *fedFixture) setup(t *testing.T) {
+func (f *fedFixture) setup(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
 	root := f.config("test", "test", "")
@@ -96,14 +96,14 @@ func federatePolicy(resource string) string {
 	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:GetFederationToken","Resource":"` + resource + `"}]}`
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
 }
 
-func defaultProfiles(t *testing.T, cc *connect.Client, instanceID string) (agent, routing string) {
+func defaultProfiles(t testing.TB, cc *connect.Client, instanceID string) (agent, routing string) {
 	t.Helper()
 	ctx := context.Background()
 	sps, err := cc.ListSecurityProfiles(ctx, &connect.ListSecurityProfilesInput{InstanceId: aws.String(instanceID)})
@@ -118,7 +118,7 @@ func defaultProfiles(t *testing.T, cc *connect.Client, instanceID string) (agent
 	return agent, *rps.RoutingProfileSummaryList[0].Id
 }
 
-func createAgent(t *testing.T, cc *connect.Client, instanceID, username, sp, rp string) string {
+func createAgent(t testing.TB, cc *connect.Client, instanceID, username, sp, rp string) string {
 	t.Helper()
 	u, err := cc.CreateUser(context.Background(), &connect.CreateUserInput{
 		InstanceId: aws.String(instanceID), Username: aws.String(username),
@@ -129,7 +129,7 @@ func createAgent(t *testing.T, cc *connect.Client, instanceID, username, sp, rp 
 }
 
 // assume assumes the fixture's role as the IAM user, with a session name.
-func (f *fedFixture) assume(t *testing.T, session string, seconds int32) aws.Config {
+func (f *fedFixture) assume(t testing.TB, session string, seconds int32) aws.Config {
 	t.Helper()
 	sc := sts.NewFromConfig(f.config(f.appKey, f.appSecret, ""))
 	out, err := sc.AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String(f.roleARN), RoleSessionName: aws.String(session), DurationSeconds: aws.Int32(seconds)})

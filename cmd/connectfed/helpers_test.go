@@ -17,7 +17,7 @@ import (
 
 // server is a running connectfed booted through Main, as the binary does.
 type server struct {
-	t       *testing.T
+	t       testing.TB
 	m       *Main
 	dataDir string
 	url     string
@@ -25,13 +25,13 @@ type server struct {
 
 // startServer boots the real program on port 0 with a data dir (a new temp
 // dir when dataDir is "").
-func startServer(t *testing.T, dataDir string, args ...string) *server {
+func startServer(t testing.TB, dataDir string, args ...string) *server {
 	t.Helper()
 	return startServerClock(t, dataDir, nil, args...)
 }
 
 // startServerClock is startServer with the server's clock (nil = real).
-func startServerClock(t *testing.T, dataDir string, now func() time.Time, args ...string) *server {
+func startServerClock(t testing.TB, dataDir string, now func() time.Time, args ...string) *server {
 	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
@@ -109,7 +109,7 @@ var (
 	pgSchemas   = map[string]string{}
 )
 
-func e2eStoreArgs(t *testing.T, dataDir string) []string {
+func e2eStoreArgs(t testing.TB, dataDir string) []string {
 	if e2eStore != "postgres" {
 		return nil
 	}
