@@ -14,12 +14,11 @@ import (
 func AppendString(b []byte, s string) []byte {
 	clean := true
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x80 {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-		if c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if k := plain[s[i]]; k != asIs {
+			if k == nonASCII {
+				q, _ := json.Marshal(s)
+				return append(b, q...)
+			}
 			clean = false
 		}
 	}
@@ -52,6 +51,26 @@ func AppendString(b []byte, s string) []byte {
 	}
 	return append(b, '"')
 }
+
+// The classes of bytes in a JSON string, by table (one load per byte: this
+// runs over every token the server hands out).
+const (
+	asIs        = 0
+	needsEscape = 1
+	nonASCII    = 2
+)
+
+var plain = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case c >= 0x80:
+			t[c] = nonASCII
+		case c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&':
+			t[c] = needsEscape
+		}
+	}
+	return t
+}()
 
 // Epoch is a timestamp as restJson1 sends it in bodies: a JSON number of
 // seconds since the epoch, with milliseconds as the fraction (none for a

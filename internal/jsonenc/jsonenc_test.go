@@ -2,6 +2,7 @@ package jsonenc_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,28 @@ func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 		if got := jsonenc.AppendString(nil, s); string(got) != string(want) {
 			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
 		}
+	}
+}
+
+// Every byte value, alone and between plain text.
+func TestAppendStringEveryByte(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for _, s := range []string{string([]byte{byte(c)}), "ab" + string([]byte{byte(c)}) + "cd"} {
+			want, _ := json.Marshal(s)
+			if got := jsonenc.AppendString(nil, s); string(got) != string(want) {
+				t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
+			}
+		}
+	}
+}
+
+// A token as GetFederationToken hands it out (base64url, 250 bytes).
+func BenchmarkAppendString(b *testing.B) {
+	tok := strings.Repeat("AbCdEfGh-_01234", 17)[:250]
+	buf := make([]byte, 0, 512)
+	b.SetBytes(int64(len(tok)))
+	for range b.N {
+		buf = jsonenc.AppendString(buf[:0], tok)
 	}
 }
 
