@@ -60,6 +60,22 @@ func (s *Service) requestContext(ctx context.Context, p *connectfed.Principal, e
 	return m
 }
 
+// values hands out one-element value slices from one backing array, so a
+// context of a dozen keys costs one allocation for its values rather than
+// one per key. Each slice is capped at its element: an append copies.
+type values []string
+
+func newValues(n int) *values {
+	v := make(values, 0, n)
+	return &v
+}
+
+func (v *values) one(s string) []string {
+	*v = append(*v, s)
+	i := len(*v) - 1
+	return (*v)[i : i+1 : i+1]
+}
+
 // globalContext is the request's keys that do not depend on the principal:
 // the time, aws:ViaAWSService, aws:PrincipalIsAWSService and, with a
 // RequestInfo, the source address, transport and region.
@@ -70,17 +86,18 @@ func (s *Service) globalContext(ctx context.Context) map[string][]string {
 func (s *Service) globalContextSized(ctx context.Context, size int) map[string][]string {
 	now := s.now()
 	m := make(map[string][]string, size)
-	m["aws:CurrentTime"] = []string{now.Format(time.RFC3339)}
-	m["aws:EpochTime"] = []string{strconv.FormatInt(now.Unix(), 10)}
-	m["aws:ViaAWSService"] = []string{"false"}
-	m["aws:PrincipalIsAWSService"] = []string{"false"}
+	v := newValues(7)
+	m["aws:CurrentTime"] = v.one(now.Format(time.RFC3339))
+	m["aws:EpochTime"] = v.one(strconv.FormatInt(now.Unix(), 10))
+	m["aws:ViaAWSService"] = v.one("false")
+	m["aws:PrincipalIsAWSService"] = v.one("false")
 	if info := requestInfo(ctx); info != nil {
 		if info.SourceIP != "" {
-			m["aws:SourceIp"] = []string{info.SourceIP}
+			m["aws:SourceIp"] = v.one(info.SourceIP)
 		}
-		m["aws:SecureTransport"] = []string{strconv.FormatBool(info.SecureTransport)}
+		m["aws:SecureTransport"] = v.one(strconv.FormatBool(info.SecureTransport))
 		if info.Region != "" {
-			m["aws:RequestedRegion"] = []string{info.Region}
+			m["aws:RequestedRegion"] = v.one(info.Region)
 		}
 	}
 	return m
@@ -95,13 +112,18 @@ func principalContext(p *connectfed.Principal) map[string][]string {
 
 // addPrincipalContext adds a principal's aws: condition keys to ctx.
 func addPrincipalContext(ctx map[string][]string, p *connectfed.Principal) {
-	ctx["aws:userid"] = []string{p.UserID}
-	ctx["aws:PrincipalAccount"] = []string{p.AccountID}
-	ctx["aws:PrincipalArn"] = []string{p.ARN}
-	ctx["aws:PrincipalType"] = []string{string(p.Type)}
+	n := 8 + len(p.Tags)
+	if p.Session != nil {
+		n += len(p.Session.Tags)
+	}
+	v := newValues(n)
+	ctx["aws:userid"] = v.one(p.UserID)
+	ctx["aws:PrincipalAccount"] = v.one(p.AccountID)
+	ctx["aws:PrincipalArn"] = v.one(p.ARN)
+	ctx["aws:PrincipalType"] = v.one(string(p.Type))
 	switch p.Type {
 	case connectfed.PrincipalUser:
-		ctx["aws:username"] = []string{p.Name}
+		ctx["aws:username"] = v.one(p.Name)
 	case connectfed.PrincipalAssumedRole:
 		// The role's ARN with its path, as AWS sets it (the pattern
 		// role/aws-reserved/sso.amazonaws.com/* depends on the path).
@@ -109,19 +131,19 @@ func addPrincipalContext(ctx map[string][]string, p *connectfed.Principal) {
 		if path == "" {
 			path = "/"
 		}
-		ctx["aws:PrincipalArn"] = []string{"arn:aws:iam::" + p.AccountID + ":role" + path + p.RoleName}
+		ctx["aws:PrincipalArn"] = v.one("arn:aws:iam::" + p.AccountID + ":role" + path + p.RoleName)
 	}
 	for _, t := range p.Tags {
-		ctx["aws:PrincipalTag/"+t.Key] = []string{t.Value}
+		ctx["aws:PrincipalTag/"+t.Key] = v.one(t.Value)
 	}
 	if si := p.Session; si != nil {
-		ctx["aws:TokenIssueTime"] = []string{si.Issued.UTC().Format(time.RFC3339)}
-		ctx["aws:MultiFactorAuthPresent"] = []string{"false"}
+		ctx["aws:TokenIssueTime"] = v.one(si.Issued.UTC().Format(time.RFC3339))
+		ctx["aws:MultiFactorAuthPresent"] = v.one("false")
 		for _, t := range si.Tags {
-			ctx["aws:PrincipalTag/"+t.Key] = []string{t.Value}
+			ctx["aws:PrincipalTag/"+t.Key] = v.one(t.Value)
 		}
 		if si.SourceIdentity != "" {
-			ctx["aws:SourceIdentity"] = []string{si.SourceIdentity}
+			ctx["aws:SourceIdentity"] = v.one(si.SourceIdentity)
 		}
 	}
 }

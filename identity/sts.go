@@ -271,11 +271,16 @@ func (s *Service) decide(ctx context.Context, p *connectfed.Principal, action, r
 		return iam.ImplicitDeny, "", err
 	}
 	req := &iam.Request{Action: action, Resource: resource, Context: reqCtx}
-	d, matches := iam.Explain(req, ps.policies...)
-	names := ps.names
+	// Evaluate decides; Explain (the same decision, with the statements
+	// that made it) runs only to describe a refusal.
+	explain := func(ps *policySet) string {
+		d, matches := iam.Explain(req, ps.policies...)
+		return describe(d, matches, ps.names)
+	}
+	d = iam.Evaluate(req, ps.policies...)
 	if p.Session == nil || (p.Session.Policy == "" && len(p.Session.PolicyARNs) == 0) || d == iam.ExplicitDeny {
 		if d != iam.Allow {
-			why = describe(d, matches, names)
+			why = explain(ps)
 		}
 		return d, why, nil
 	}
@@ -283,12 +288,12 @@ func (s *Service) decide(ctx context.Context, p *connectfed.Principal, action, r
 	if err != nil {
 		return iam.ImplicitDeny, "", err
 	}
-	sd, sm := iam.Explain(req, sps.policies...)
+	sd := iam.Evaluate(req, sps.policies...)
 	switch {
 	case sd == iam.ExplicitDeny:
-		return iam.ExplicitDeny, describe(sd, sm, sps.names), nil
+		return iam.ExplicitDeny, explain(sps), nil
 	case d != iam.Allow:
-		return d, describe(d, matches, names), nil
+		return d, explain(ps), nil
 	case sd != iam.Allow:
 		return iam.ImplicitDeny, "identity policies allow it but no session policy does", nil
 	}
