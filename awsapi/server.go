@@ -13,9 +13,9 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectfed/connectfed"
@@ -165,7 +165,48 @@ type call struct {
 	slot bool
 }
 
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+){1,2}-[0-9]$`)
+// validRegion is whether s has the form of a region name,
+// ^[a-z]{2}(-[a-z]+){1,2}-[0-9]$ (written out: it runs on every request).
+func validRegion(s string) bool {
+	lower := func(c byte) bool { return 'a' <= c && c <= 'z' }
+	if len(s) < 2 || !lower(s[0]) || !lower(s[1]) {
+		return false
+	}
+	groups := 0
+	for i := 2; i < len(s); {
+		if s[i] != '-' {
+			return false
+		}
+		j := i + 1
+		for j < len(s) && lower(s[j]) {
+			j++
+		}
+		if j == i+1 { // no letters: it must be the final "-<digit>"
+			return groups >= 1 && groups <= 2 && j == len(s)-1 && '0' <= s[j] && s[j] <= '9'
+		}
+		groups++
+		i = j
+	}
+	return false
+}
+
+// httpDate is t as a Date header, formatted once per second.
+func httpDate(t time.Time) string {
+	sec := t.Unix()
+	if d := lastDate.Load(); d != nil && d.sec == sec {
+		return d.text
+	}
+	d := &formattedDate{sec: sec, text: t.UTC().Format(http.TimeFormat)}
+	lastDate.Store(d)
+	return d.text
+}
+
+type formattedDate struct {
+	sec  int64
+	text string
+}
+
+var lastDate atomic.Pointer[formattedDate]
 
 // ServeHTTP authenticates and dispatches one AWS API request. Outside an
 // httpchain (a test serving the API alone) it runs in its own chain.
@@ -185,51 +226,59 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{ctx: r.Context(), r: r, w: rw, info: info, id: info.ID, start: s.cfg.Now()}
-	rw.Header().Set("Date", c.start.UTC().Format(http.TimeFormat))
+	rw.Header().Set("Date", httpDate(c.start))
 	defer s.finishCall(c)
 
-	proto := guessProtocol(r)
+	// Until the credential scope names the service, errors are answered in
+	// the protocol guessProtocol reads from the request (only then: it
+	// splits and unescapes the path).
 	if r.ContentLength > s.cfg.MaxBodyBytes {
-		s.writeError(c, proto, tooLarge(s.cfg.MaxBodyBytes))
+		s.writeError(c, guessProtocol(r), tooLarge(s.cfg.MaxBodyBytes))
 		return
 	}
-	if proto == protoQuery && mayBeUnsigned(r) {
+	if mayBeUnsigned(r) && guessProtocol(r) == protoQuery {
 		s.serveUnsignedRequest(c)
 		return
 	}
 	pending, err := s.verifier.Preflight(c.ctx, r)
 	if err != nil {
-		s.authFailed(c, proto, err)
+		s.authFailed(c, guessProtocol(r), err)
 		return
 	}
 	claimed := pending.Credential().Principal.(*connectfed.Principal).AccountID
 	if !s.accounts.acquire(claimed) {
 		s.cfg.Metrics.Throttled.Inc("account")
-		s.writeError(c, proto, connectfed.TypedErrorf(connectfed.ETHROTTLED, connectfed.ThrottlingException,
+		s.writeError(c, guessProtocol(r), connectfed.TypedErrorf(connectfed.ETHROTTLED, connectfed.ThrottlingException,
 			"Rate exceeded: the account is making its maximum of %d concurrent requests.", s.cfg.MaxPerAccount))
 		return
 	}
 	defer s.accounts.release(claimed)
 	body, err := readBody(rw, r, s.cfg.MaxBodyBytes, s.cfg.BodyTimeout)
 	if err != nil {
-		s.writeError(c, proto, err)
+		s.writeError(c, guessProtocol(r), err)
 		return
 	}
 	c.body = body
 	res, err := pending.Finish(r, body)
 	if err != nil {
-		s.authFailed(c, proto, err)
+		s.authFailed(c, guessProtocol(r), err)
 		return
 	}
 	c.service = res.Service
 	info.Service = res.Service
-	proto = protocolOf(res.Service, proto)
+	var proto protocol
+	switch res.Service {
+	case "connect", "sts", "iam":
+		proto = protocolOf(res.Service, protoRestJSON)
+	default:
+		proto = guessProtocol(r)
+	}
 	switch {
 	case res.Service != "connect" && res.Service != "sts" && res.Service != "iam":
 		s.writeError(c, proto, &sigv4.Error{Kind: sigv4.KindSignatureMismatch,
 			Message: "Credential should be scoped to correct service: 'connect', 'sts' or 'iam'."})
 		return
-	case !regionRE.MatchString(res.Region):
+	case !validRegion(res.Region):
 		s.writeError(c, proto, &sigv4.Error{Kind: sigv4.KindSignatureMismatch,
 			Message: "Credential should be scoped to a valid region."})
 		return
