@@ -100,7 +100,7 @@ const maxPending = 100_000
 
 // Add queues a record. It never blocks on the store.
 func (r *Recorder) Add(rec Record) {
-	b := rec.appendJSON(make([]byte, 0, 256))
+	b := rec.appendJSON(make([]byte, 0, 512)) // a token event's record is 300-400 bytes
 	r.mu.Lock()
 	r.seq++
 	rec.seq = r.seq
@@ -146,7 +146,11 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	}
 	err := r.Store.Update(ctx, func(tx connectfed.Tx) error {
 		for _, chunk := range chunks(batch) {
-			var b []byte
+			n := 2
+			for _, p := range chunk {
+				n += len(p.json) + 1
+			}
+			b := make([]byte, 0, n)
 			b = append(b, '[')
 			for i, p := range chunk {
 				if i > 0 {

@@ -47,10 +47,20 @@ func requestInfo(ctx context.Context) *RequestInfo {
 // session tags and source identity. aws:PrincipalTag/<key> are the user's
 // or the role's IAM tags, a session tag winning over a role tag.
 func (s *Service) requestContext(ctx context.Context, p *connectfed.Principal, extra map[string][]string) map[string][]string {
-	// One map, sized for every key up front (this runs on every request).
-	n := 16 + len(extra)
-	if p.Session != nil {
-		n += len(p.Session.Tags)
+	// One map, sized for every key up front (this runs on every request;
+	// a hint larger than needed doubles the map's memory).
+	n := 4 + 4 + len(p.Tags) + len(extra) // as counted in globalContextSized and addPrincipalContext
+	if requestInfo(ctx) != nil {
+		n += 3
+	}
+	if p.Type == connectfed.PrincipalUser {
+		n++
+	}
+	if si := p.Session; si != nil {
+		n += 2 + len(si.Tags)
+		if si.SourceIdentity != "" {
+			n++
+		}
 	}
 	m := s.globalContextSized(ctx, n)
 	addPrincipalContext(m, p)
