@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -106,7 +107,9 @@ type Tokens struct {
 
 func (s *Service) encode(c *Claims) string {
 	k := s.Keys.current()
-	b := make([]byte, 0, 200)
+	// One buffer: the token's bytes, then their base64 text.
+	n := 2 + len(k.idBytes) + len(c.Family) + 4 + 8 + 4 + len(c.AccountID) + len(c.Region) + len(c.InstanceID) + len(c.UserID) + 16 + sha256.Size
+	b := make([]byte, 0, n+base64.RawURLEncoding.EncodedLen(n))
 	b = append(b, tokenVersion, c.Kind)
 	b = append(b, k.idBytes[:]...)
 	b = append(b, c.Family[:]...)
@@ -120,7 +123,7 @@ func (s *Service) encode(c *Claims) string {
 	rand.Read(nonce[:])
 	b = append(b, nonce[:]...)
 	b = k.mac(b, b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return string(base64.RawURLEncoding.AppendEncode(b, b)[len(b):])
 }
 
 // Token failures. They are distinct for logs and tests; clients are told
