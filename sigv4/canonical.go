@@ -281,7 +281,7 @@ func pyWhitespace(c byte) bool {
 func appendHeaderValue(dst []byte, v string, botocore bool) ([]byte, bool) {
 	odd := false
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c != ' ' && pyWhitespace(c) {
+		if c := v[i]; c < ' ' && pyWhitespace(c) { // every pyWhitespace byte but ' ' is below it
 			odd = true
 			break
 		}
@@ -308,6 +308,9 @@ func appendHeaderValue(dst []byte, v string, botocore bool) ([]byte, bool) {
 		return dst, odd
 	}
 	v = strings.TrimSpace(v)
+	if !strings.Contains(v, "  ") { // nothing to collapse (a session token is 1 KB)
+		return append(dst, v...), odd
+	}
 	space := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
