@@ -323,8 +323,12 @@ func (v *Verifier) checkSignature(r *http.Request, a *authInfo, cred *Credential
 
 	// Payload hash candidates.
 	var bodyHex [64]byte
-	sum := sha256.Sum256(body)
-	hex.Encode(bodyHex[:], sum[:])
+	if len(body) == 0 {
+		copy(bodyHex[:], emptyPayloadHash) // GET, DELETE
+	} else {
+		sum := sha256.Sum256(body)
+		hex.Encode(bodyHex[:], sum[:])
+	}
 	var payloads [2]string // a literal from the request; "" = bodyHex
 	np := 1
 	if ph := r.Header["X-Amz-Content-Sha256"]; len(ph) > 0 {
@@ -415,6 +419,9 @@ func (v *Verifier) checkSignature(r *http.Request, a *authInfo, cred *Credential
 	e.Detail = "the server's string to sign was " + strconv.Quote(string(sts[64:])) + " with SignedHeaders=" + a.signedHeaders
 	return e
 }
+
+// emptyPayloadHash is the hex SHA-256 of an empty body.
+const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
 
