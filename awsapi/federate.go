@@ -25,8 +25,10 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 	inst, u, tok := g.Instance, g.User, g.Tokens
 	s.cfg.Events.Emit(c.ctx, connectfed.Event{Kind: connectfed.EventTokenIssued, RequestID: c.id, AccountID: inst.AccountID,
 		Instance: inst.ID, Target: u.ID, Family: tok.Family, Caller: p.ARN, Source: c.r.RemoteAddr})
-	// Encoded by hand: this is the hot path, and the shape is fixed.
-	b := make([]byte, 0, 1200)
+	// Encoded by hand into a pooled buffer: this is the hot path, and the
+	// shape is fixed.
+	buf := getJSONBuf()
+	b := *buf
 	b = append(b, `{"Credentials":{"AccessToken":`...)
 	b = jsonenc.AppendString(b, tok.AccessToken)
 	b = append(b, `,"AccessTokenExpiration":`...)
@@ -41,7 +43,8 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 	b = jsonenc.AppendString(b, u.ARN())
 	b = append(b, `,"UserId":`...)
 	b = jsonenc.AppendString(b, u.ID)
-	return rawJSON(append(b, '}')), nil
+	*buf = append(b, '}')
+	return pooledJSON{buf}, nil
 }
 
 // revokeFederationToken is connectfed's own operation (signed for service

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/connectfed/connectfed/internal/jsonenc"
 )
@@ -85,8 +86,19 @@ func writeRestError(c *call, we wireError) {
 	c.w.Write(b)
 }
 
-// rawJSON is a response body already encoded (on hot paths).
-type rawJSON []byte
+// pooledJSON is a response body already encoded (on hot paths) into a
+// buffer from jsonBufs, which writeRestJSON puts back once it is written.
+// As an interface value it costs no allocation (it is one pointer).
+type pooledJSON struct{ b *[]byte }
+
+var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// getJSONBuf returns an empty buffer for a pooledJSON.
+func getJSONBuf() *[]byte {
+	b := jsonBufs.Get().(*[]byte)
+	*b = (*b)[:0]
+	return b
+}
 
 func writeRestJSON(c *call, v any) {
 	h := c.w.Header()
@@ -97,8 +109,13 @@ func writeRestJSON(c *call, v any) {
 		tap(c)
 		return
 	}
-	b, ok := v.(rawJSON)
-	if !ok {
+	var b []byte
+	if p, ok := v.(pooledJSON); ok {
+		b = *p.b
+		if cap(b) <= 64<<10 {
+			defer jsonBufs.Put(p.b) // Write copies; tap copies
+		}
+	} else {
 		var err error
 		if b, err = json.Marshal(v); err != nil {
 			panic(err) // our own response types always encode
