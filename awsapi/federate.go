@@ -17,7 +17,8 @@ func (s *Server) getFederationToken(c *call, l []string) (any, error) {
 		return nil, err
 	}
 	p := c.principal
-	c.target = federation.Resource(c.scope, l[0], p)
+	// c.target stays empty: it names the resource of a write's audit
+	// event, and this call sends its own event (token issued).
 	g, err := s.cfg.Federation.Federate(c.ctx, p, c.scope, l[0])
 	if err != nil {
 		return nil, err

@@ -114,6 +114,9 @@ func InstanceARN(sc Scope, idOrARN string) string {
 // so the caller sees ResourceNotFoundException naming what it sent, as for
 // any unknown instance.
 func ResolveInstanceID(sc Scope, idOrARN string) string {
+	if !strings.HasPrefix(idOrARN, "arn:") {
+		return idOrARN // an id (the common case: no ARN to build)
+	}
 	want := "arn:aws:connect:" + sc.Region + ":" + sc.AccountID + ":instance/"
 	if rest, ok := strings.CutPrefix(idOrARN, want); ok && rest != "" && !strings.Contains(rest, "/") {
 		return rest
