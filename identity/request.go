@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/connectfed/connectfed"
@@ -96,11 +97,12 @@ func (s *Service) globalContext(ctx context.Context) map[string][]string {
 func (s *Service) globalContextSized(ctx context.Context, size int) map[string][]string {
 	now := s.now()
 	m := make(map[string][]string, size)
-	v := newValues(7)
-	m["aws:CurrentTime"] = v.one(now.Format(time.RFC3339))
-	m["aws:EpochTime"] = v.one(strconv.FormatInt(now.Unix(), 10))
-	m["aws:ViaAWSService"] = v.one("false")
-	m["aws:PrincipalIsAWSService"] = v.one("false")
+	t := timeKeys(now)
+	m["aws:CurrentTime"] = t.current
+	m["aws:EpochTime"] = t.epoch
+	m["aws:ViaAWSService"] = t.no
+	m["aws:PrincipalIsAWSService"] = t.no
+	v := newValues(3)
 	if info := requestInfo(ctx); info != nil {
 		if info.SourceIP != "" {
 			m["aws:SourceIp"] = v.one(info.SourceIP)
@@ -111,6 +113,27 @@ func (s *Service) globalContextSized(ctx context.Context, size int) map[string][
 		}
 	}
 	return m
+}
+
+// secondKeys are the values of the time keys for one second, and "false",
+// shared by every request context of that second. Shared values are never
+// changed in place (each is capped: an append copies).
+type secondKeys struct {
+	sec                int64
+	current, epoch, no []string
+}
+
+var lastSecond atomic.Pointer[secondKeys]
+
+func timeKeys(now time.Time) *secondKeys {
+	sec := now.Unix()
+	if k := lastSecond.Load(); k != nil && k.sec == sec {
+		return k
+	}
+	v := newValues(3)
+	k := &secondKeys{sec: sec, current: v.one(now.UTC().Format(time.RFC3339)), epoch: v.one(strconv.FormatInt(sec, 10)), no: v.one("false")}
+	lastSecond.Store(k)
+	return k
 }
 
 // principalContext is the aws: condition keys a principal brings.
