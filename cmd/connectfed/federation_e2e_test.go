@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,6 +189,48 @@ func TestFederateAgent(t *testing.T) {
 }
 
 // TestFederationErrors reaches each documented outcome through the SDK.
+// TestConcurrentFederation: responses encoded at the same time (into
+// pooled buffers) each say only their own caller's user and tokens.
+func TestConcurrentFederation(t *testing.T) {
+	ctx := context.Background()
+	f := newFedFixture(t)
+	bobID := createAgent(t, connect.NewFromConfig(f.config("test", "test", "")), f.instanceID, "bob", f.agentSP, f.routingID)
+	users := map[string]string{"alice": f.userID, "bob": bobID}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var wg sync.WaitGroup
+	for name, id := range users {
+		sess := f.assume(t, name, 3600)
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cc := connect.NewFromConfig(sess)
+				for range 10 {
+					out, err := cc.GetFederationToken(ctx, &connect.GetFederationTokenInput{InstanceId: aws.String(f.instanceID)})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					c := out.Credentials
+					if *out.UserId != id || !strings.HasSuffix(*out.UserArn, "/agent/"+id) || !strings.HasSuffix(*out.SignInUrl, "?token="+*c.AccessToken) {
+						t.Errorf("%s got UserId %s, UserArn %s, SignInUrl %s", name, *out.UserId, *out.UserArn, *out.SignInUrl)
+					}
+					mu.Lock()
+					for _, tok := range []string{*c.AccessToken, *c.RefreshToken} {
+						if seen[tok] {
+							t.Errorf("token handed out twice: %s", tok)
+						}
+						seen[tok] = true
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+}
+
 func TestFederationErrors(t *testing.T) {
 	ctx := context.Background()
 	f := newFedFixture(t)
