@@ -163,6 +163,8 @@ type call struct {
 	start     time.Time
 	// slot is whether the call holds one of the shared serving slots.
 	slot bool
+	// req is what ctx tells Authorize about the request (identity.WithRequest).
+	req identity.RequestInfo
 }
 
 // validRegion is whether s has the form of a region name,
@@ -291,7 +293,8 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if res.Service == "iam" {
 		region = "us-east-1" // IAM is global: AWS's requests to it are in us-east-1
 	}
-	c.ctx = identity.WithRequest(c.ctx, &identity.RequestInfo{SourceIP: ip, SecureTransport: secure, Region: region})
+	c.req = identity.RequestInfo{SourceIP: ip, SecureTransport: secure, Region: region}
+	c.ctx = identity.WithRequest(c.ctx, &c.req)
 	if !s.takeSlot() {
 		s.writeError(c, proto, s.busy())
 		return

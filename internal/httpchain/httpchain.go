@@ -105,9 +105,13 @@ func (c *Chain) Wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		c.active.Add(1)
 		defer c.active.Add(-1)
-		info := &Info{ID: connectfed.NewUUID(), Start: c.now()}
+		st := &struct { // one allocation for both
+			info Info
+			w    Writer
+		}{info: Info{ID: connectfed.NewUUID(), Start: c.now()}}
+		info, w := &st.info, &st.w
+		*w = Writer{ResponseWriter: rw, info: info}
 		rw.Header().Set("x-amzn-RequestId", info.ID)
-		w := &Writer{ResponseWriter: rw, info: info}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
 		defer func() {
 			if p := recover(); p != nil {
