@@ -105,7 +105,9 @@ func (h *Handler) releaseStream(account, session string) {
 }
 
 // Register adds the CCP's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
+func (h *Handler) Register(mux interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}) {
 	mux.HandleFunc("GET /connect/{instance}/ccp-v2", h.page)
 	mux.HandleFunc("GET /connect/{instance}/ccp-v2/{$}", h.page)
 	mux.HandleFunc("GET /connect/{instance}/ccp-v2/ccp.js", h.asset("assets/ccp.js", "text/javascript; charset=utf-8"))

@@ -47,7 +47,9 @@ type Handler struct {
 }
 
 // Register adds the handler's routes to mux.
-func (h *Handler) Register(mux *http.ServeMux) {
+func (h *Handler) Register(mux interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}) {
 	mux.HandleFunc("GET /connect/{instance}/auth/sign-in", h.signInLink)
 	mux.HandleFunc("POST /connect/{instance}/auth/sign-in", h.signInForm)
 	mux.HandleFunc("GET /connect/{instance}/agent", h.agentPage)

@@ -27,7 +27,7 @@ const maxWebBody = 64 << 10
 //     under bodyTimeout, without holding a slot, and then takes one of
 //     webSlots slots (429 when all are taken); the CCP's long-lived event
 //     streams take none and are capped by the ccp package.
-func endpoints(chain *httpchain.Chain, mux *http.ServeMux, api http.Handler, webSlots int, bodyTimeout time.Duration) http.Handler {
+func endpoints(chain *httpchain.Chain, mux *httpchain.Routes, api http.Handler, webSlots int, bodyTimeout time.Duration) http.Handler {
 	slots := make(chan struct{}, webSlots)
 	chain.Route = func(r *http.Request) (string, string) {
 		switch {
@@ -42,6 +42,10 @@ func endpoints(chain *httpchain.Chain, mux *http.ServeMux, api http.Handler, web
 		p := r.URL.EscapedPath()
 		if strings.Contains(p, "//") || strings.Contains(p, "/./") || strings.Contains(p, "/../") ||
 			strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..") || !strings.HasPrefix(p, "/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		if mux.CatchAllOnly(p) { // an API request, known without asking the mux
 			api.ServeHTTP(w, r)
 			return
 		}

@@ -794,7 +794,7 @@ func (m *Main) routes(cfg *settings, svc *services) http.Handler {
 		Refused:        svc.creds.refused,
 		Seed:           seed.API(svc.identity, svc.connect),
 	})
-	mux := http.NewServeMux()
+	mux := httpchain.NewRoutes()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
