@@ -163,7 +163,7 @@ func compileCondValue(op opKind, raw string, vars bool) (condVal, bool) {
 }
 
 // eval decides one (operator, key) pair of a Condition block.
-func (c *condition) eval(ctx map[string][]string) bool {
+func (c *condition) eval(ctx keys) bool {
 	vals, present := lookup(ctx, c.key, c.keyLower)
 	if c.op == opNull {
 		for i := range c.vals {
@@ -218,7 +218,7 @@ func (c *condition) eval(ctx map[string][]string) bool {
 
 // matchAny: does the request value s match any of the policy values
 // (positive form of the operator)?
-func (c *condition) matchAny(ctx map[string][]string, s string) bool {
+func (c *condition) matchAny(ctx keys, s string) bool {
 	switch c.op {
 	case opNumEq, opNumLt, opNumLe, opNumGt, opNumGe:
 		f, ok := parseNumber(s)
@@ -263,7 +263,7 @@ func (c *condition) matchAny(ctx map[string][]string, s string) bool {
 	return false
 }
 
-func (c *condition) matchOne(ctx map[string][]string, s string, v *condVal) bool {
+func (c *condition) matchOne(ctx keys, s string, v *condVal) bool {
 	switch c.op {
 	case opStrEq:
 		want, ok := v.pat.resolveString(ctx)

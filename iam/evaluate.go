@@ -17,6 +17,12 @@ type Request struct {
 	// condition keys and policy variables: nothing is derived from
 	// Principal.
 	Context map[string][]string
+	// PrincipalContext, when set, holds the keys the principal brings
+	// (aws:userid, aws:PrincipalArn, aws:PrincipalTag/…), consulted as if
+	// merged into Context, a key in Context winning: a caller can keep
+	// them with the principal instead of copying them into every
+	// request's Context.
+	PrincipalContext map[string][]string
 	// Principal is who is asking, for the Principal/NotPrincipal elements of
 	// trust policies. Nil when evaluating identity policies.
 	Principal *PrincipalInfo
@@ -119,7 +125,7 @@ func (st *statement) applies(req *Request) bool {
 
 	// Conditions: every (operator, key) pair must hold.
 	for i := range st.conds {
-		if !st.conds[i].eval(req.Context) {
+		if !st.conds[i].eval(req.keys()) {
 			return false
 		}
 	}
@@ -147,7 +153,7 @@ func (st *statement) coversResource(req *Request) bool {
 	}
 	m := false
 	for i := range st.resources {
-		if st.resources[i].match(req.Context, req.Resource, false) {
+		if st.resources[i].match(req.keys(), req.Resource, false) {
 			m = true
 			break
 		}

@@ -1,6 +1,8 @@
 package iam_test
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,7 +56,50 @@ func TestEvaluate(t *testing.T) {
 			if got := iam.Evaluate(&r, ps...); got != tc.Want {
 				t.Errorf("Evaluate = %v, want %v", got, tc.Want)
 			}
+			// The same keys split between Context and PrincipalContext
+			// decide the same: all in PrincipalContext, and every other
+			// key (sorted) in each.
+			names := slices.Sorted(maps.Keys(tc.Req.Context))
+			for split := range 2 {
+				r := tc.Req
+				r.Context, r.PrincipalContext = map[string][]string{}, map[string][]string{}
+				for i, k := range names {
+					if split == 0 || i%2 == 0 {
+						r.PrincipalContext[k] = tc.Req.Context[k]
+					} else {
+						r.Context[k] = tc.Req.Context[k]
+					}
+				}
+				if got := iam.Evaluate(&r, ps...); got != tc.Want {
+					t.Errorf("Evaluate with the keys split (%d) = %v, want %v", split, got, tc.Want)
+				}
+			}
 		})
+	}
+}
+
+// A key in Context wins over the same key in PrincipalContext, whatever
+// its spelling.
+func TestContextOverPrincipalContext(t *testing.T) {
+	p, err := iam.ParseIdentityPolicy(doc(condStmt("Allow", `{"StringEquals":{"aws:username":"alice"}}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		own, principal map[string][]string
+		want           iam.Decision
+	}{
+		{ctx("aws:username", "alice"), ctx("aws:username", "bob"), iam.Allow},
+		{ctx("aws:username", "bob"), ctx("aws:username", "alice"), iam.ImplicitDeny},
+		{nil, ctx("aws:username", "alice"), iam.Allow},
+		{ctx("AWS:UserName", "alice"), ctx("aws:other", "x"), iam.Allow},
+		{ctx("aws:other", "x"), ctx("AWS:UserName", "alice"), iam.Allow},
+		{map[string][]string{"aws:username": {}}, ctx("aws:username", "alice"), iam.ImplicitDeny},
+	} {
+		r := iam.Request{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", Context: tc.own, PrincipalContext: tc.principal}
+		if got := iam.Evaluate(&r, p); got != tc.want {
+			t.Errorf("Context %v over %v: %v, want %v", tc.own, tc.principal, got, tc.want)
+		}
 	}
 }
 

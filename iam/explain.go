@@ -73,7 +73,7 @@ func (p *Policy) position(off int) Position {
 }
 
 // MissingKeys lists, sorted, the condition keys that the statements
-// applying to req's action and resource test but req.Context lacks: the
+// applying to req's action and resource test but req's keys lack: the
 // values a simulation would need to decide those conditions for real.
 func MissingKeys(req *Request, policies ...*Policy) []string {
 	seen := map[string]bool{}
@@ -89,7 +89,7 @@ func MissingKeys(req *Request, policies ...*Policy) []string {
 			}
 			for j := range st.conds {
 				c := &st.conds[j]
-				if _, present := lookup(req.Context, c.key, c.keyLower); present || seen[c.keyLower] {
+				if _, present := lookup(req.keys(), c.key, c.keyLower); present || seen[c.keyLower] {
 					continue
 				}
 				seen[c.keyLower] = true

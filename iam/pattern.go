@@ -155,7 +155,7 @@ func parseVar(s string) (unit, int, bool) {
 // resolve returns the units with every variable replaced by a literal unit,
 // appending into buf when there are variables. ok is false when a variable
 // has no value (absent, or multi-valued) and no default.
-func (p *pattern) resolve(ctx map[string][]string, buf []unit) ([]unit, bool) {
+func (p *pattern) resolve(ctx keys, buf []unit) ([]unit, bool) {
 	if !p.hasVar {
 		return p.units, true
 	}
@@ -178,7 +178,7 @@ func (p *pattern) resolve(ctx map[string][]string, buf []unit) ([]unit, bool) {
 }
 
 // resolveString is resolve for patterns without wildcards: the literal text.
-func (p *pattern) resolveString(ctx map[string][]string) (string, bool) {
+func (p *pattern) resolveString(ctx keys) (string, bool) {
 	if !p.hasVar {
 		if p.lit != "" || len(p.units) == 0 {
 			return p.lit, true
@@ -210,7 +210,7 @@ func (p *pattern) resolveString(ctx map[string][]string) (string, bool) {
 // match reports whether s matches the pattern (wildcards active) after
 // variable resolution. fold: ASCII case-insensitive (literals must have been
 // compiled lower-cased).
-func (p *pattern) match(ctx map[string][]string, s string, fold bool) bool {
+func (p *pattern) match(ctx keys, s string, fold bool) bool {
 	var buf [16]unit
 	units, ok := p.resolve(ctx, buf[:0])
 	if !ok {
@@ -334,26 +334,40 @@ func arnMatch(units []unit, s string) bool {
 
 // lookup finds a context key case-insensitively without allocating: first
 // the lower-cased spelling, then the policy's spelling, then a scan.
-func lookup(ctx map[string][]string, key, keyLower string) ([]string, bool) {
-	if len(ctx) == 0 {
-		return nil, false
-	}
-	if v, ok := ctx[keyLower]; ok {
-		return v, len(v) > 0
-	}
-	if v, ok := ctx[key]; ok {
-		return v, len(v) > 0
-	}
-	for k, v := range ctx {
-		if strings.EqualFold(k, key) {
+func lookup(ctx keys, key, keyLower string) ([]string, bool) {
+	// As if the two maps were one, with a key of the request's own
+	// winning: the exact spellings in both first, then any spelling.
+	layers := [2]map[string][]string{ctx.own, ctx.principal}
+	for _, m := range layers {
+		if v, ok := m[keyLower]; ok {
 			return v, len(v) > 0
+		}
+	}
+	if key != keyLower {
+		for _, m := range layers {
+			if v, ok := m[key]; ok {
+				return v, len(v) > 0
+			}
+		}
+	}
+	for _, m := range layers {
+		for k, v := range m {
+			if strings.EqualFold(k, key) {
+				return v, len(v) > 0
+			}
 		}
 	}
 	return nil, false
 }
 
+// keys are a request's condition keys: its own (Request.Context) over the
+// principal's (Request.PrincipalContext).
+type keys struct{ own, principal map[string][]string }
+
+func (r *Request) keys() keys { return keys{r.Context, r.PrincipalContext} }
+
 // lookupVar resolves a policy variable: the key must have exactly one value.
-func lookupVar(ctx map[string][]string, keyLower string) (string, bool) {
+func lookupVar(ctx keys, keyLower string) (string, bool) {
 	v, ok := lookup(ctx, keyLower, keyLower)
 	if !ok || len(v) != 1 {
 		return "", false

@@ -206,6 +206,9 @@ type Credential struct {
 	SessionToken string
 	Expires      time.Time
 	Principal    *connectfed.Principal
+	// keys are Principal's condition keys (principalContext), made once
+	// when the credential is cached and shared by its requests.
+	keys map[string][]string
 }
 
 // Credential finds the credential for a long-term access key id (or a
@@ -257,6 +260,7 @@ func (s *Service) CredentialFor(ctx context.Context, accessKeyID, sessionToken s
 		}
 	}
 	if err == nil && cred != nil {
+		cred.keys = principalContext(cred.Principal)
 		s.creds.Put(accessKeyID, cred, gen, s.now())
 	}
 	return cred, err

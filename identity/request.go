@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/connectfed/connectfed"
+	"github.com/connectfed/connectfed/iam"
 )
 
 // RequestInfo is what the wire knows about a request that policies may
@@ -47,28 +48,34 @@ func requestInfo(ctx context.Context) *RequestInfo {
 // aws:MultiFactorAuthPresent ("false": connectfed has no MFA), and their
 // session tags and source identity. aws:PrincipalTag/<key> are the user's
 // or the role's IAM tags, a session tag winning over a role tag.
-func (s *Service) requestContext(ctx context.Context, p *connectfed.Principal, extra map[string][]string) map[string][]string {
-	// One map, sized for every key up front (this runs on every request;
-	// a hint larger than needed doubles the map's memory).
-	n := 4 + 4 + len(p.Tags) + len(extra) // as counted in globalContextSized and addPrincipalContext
-	if requestInfo(ctx) != nil {
-		n += 3
-	}
-	if p.Type == connectfed.PrincipalUser {
-		n++
-	}
-	if si := p.Session; si != nil {
-		n += 2 + len(si.Tags)
-		if si.SourceIdentity != "" {
-			n++
-		}
-	}
-	m := s.globalContextSized(ctx, n)
-	addPrincipalContext(m, p)
+//
+// The principal's keys are a layer of their own (iam.Request's
+// PrincipalContext), made once per cached credential rather than copied
+// into every request's map.
+func (s *Service) requestContext(ctx context.Context, p *connectfed.Principal, extra map[string][]string) condKeys {
+	own := s.globalContextSized(ctx, 7+len(extra)) // one map, sized up front: this runs on every request
 	for k, v := range extra {
-		m[k] = v
+		own[k] = v
 	}
-	return m
+	return condKeys{own: own, principal: s.principalKeys(p)}
+}
+
+// condKeys are a request's condition keys in two layers: the request's
+// own over the principal's.
+type condKeys struct{ own, principal map[string][]string }
+
+// request is the iam.Request of an action on a resource with these keys.
+func (k condKeys) request(action, resource string) *iam.Request {
+	return &iam.Request{Action: action, Resource: resource, Context: k.own, PrincipalContext: k.principal}
+}
+
+// principalKeys are p's condition keys: those made when its credential was
+// cached, while that credential is still the cached one, else made now.
+func (s *Service) principalKeys(p *connectfed.Principal) map[string][]string {
+	if c, ok := s.creds.Get(p.AccessKeyID, s.now()); ok && c.Principal == p && c.keys != nil {
+		return c.keys
+	}
+	return principalContext(p)
 }
 
 // values hands out one-element value slices from one backing array, so a

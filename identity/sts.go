@@ -203,7 +203,8 @@ func (s *Service) AssumeRole(ctx context.Context, caller *connectfed.Principal, 
 	}
 	callerInfo := &iam.PrincipalInfo{ARN: caller.ARN, AccountID: caller.AccountID, UserID: caller.UserID}
 	for _, action := range actions {
-		trustReq := &iam.Request{Action: action, Resource: role.ARN(), Context: reqCtx, Principal: callerInfo, PrincipalIDs: role.TrustPrincipalIDs}
+		trustReq := reqCtx.request(action, role.ARN())
+		trustReq.Principal, trustReq.PrincipalIDs = callerInfo, role.TrustPrincipalIDs
 		td, tm := iam.Explain(trustReq, trust)
 		if td != iam.Allow {
 			s.explainDenial(ctx, caller, action, role.ARN(), "trust policy of "+role.ARN()+": "+describe(td, tm, []string{"trust policy"}))
@@ -265,12 +266,12 @@ func parseRoleARN(arn string) (account, name string, ok bool) {
 // and, for a session with session policies (inline, managed by ARN, or
 // both), those too: the session may do only what both allow; an explicit
 // deny in either wins. why explains a refusal for the log.
-func (s *Service) decide(ctx context.Context, p *connectfed.Principal, action, resource string, reqCtx map[string][]string) (d iam.Decision, why string, err error) {
+func (s *Service) decide(ctx context.Context, p *connectfed.Principal, action, resource string, reqCtx condKeys) (d iam.Decision, why string, err error) {
 	ps, err := s.policiesOf(ctx, p)
 	if err != nil {
 		return iam.ImplicitDeny, "", err
 	}
-	req := &iam.Request{Action: action, Resource: resource, Context: reqCtx}
+	req := reqCtx.request(action, resource)
 	// Evaluate decides; Explain (the same decision, with the statements
 	// that made it) runs only to describe a refusal.
 	explain := func(ps *policySet) string {
