@@ -113,19 +113,18 @@ func TestExpirySoak(t *testing.T) {
 			}
 		}()
 	}
-	size := func() int64 {
-		var n int64
-		for _, name := range []string{"connectfed.db", "connectfed.db-wal"} {
-			if fi, err := os.Stat(filepath.Join(dataDir, name)); err == nil {
-				n += fi.Size()
-			}
+	// fileSize is 0 for a file that is not there (no WAL between
+	// checkpoints that truncate it).
+	fileSize := func(name string) int64 {
+		if fi, err := os.Stat(filepath.Join(dataDir, name)); err == nil {
+			return fi.Size()
 		}
-		return n
+		return 0
 	}
 	profiles := os.Getenv("CONNECTFED_EXPIRY_SOAK_PROFILES") // a directory: a heap profile per minute
 	var table strings.Builder
-	fmt.Fprintf(&table, "| minute | DB + WAL (KiB) | RSS (MiB) | anon (MiB) | Go heap in use (MiB) | Go runtime Sys − released (MiB) | non-Go anon (MiB) | goroutines | AssumeRole | GetFederationToken | refresh | sign-in | late | errors |\n"+
-		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&table, "| minute | DB + WAL (KiB) | of which WAL (KiB) | RSS (MiB) | anon (MiB) | Go heap in use (MiB) | Go runtime Sys − released (MiB) | non-Go anon (MiB) | goroutines | AssumeRole | GetFederationToken | refresh | sign-in | late | errors |\n"+
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var samples []memSample
 	tick := time.NewTicker(time.Minute)
 	for minute := 1; ; minute++ {
@@ -133,9 +132,10 @@ func TestExpirySoak(t *testing.T) {
 		case <-ctx.Done():
 		case <-tick.C:
 			s := sampleMemory(t, p.cmd.Process.Pid, p.url)
-			s.size = size()
+			s.wal = fileSize("connectfed.db-wal")
+			s.size = fileSize("connectfed.db") + s.wal
 			samples = append(samples, s)
-			fmt.Fprintf(&table, "| %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %d | %d | %d | %d | %d | %d |\n", minute, s.size/1024, mib(s.rss), mib(s.anon),
+			fmt.Fprintf(&table, "| %d | %d | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %d | %d | %d | %d | %d | %d |\n", minute, s.size/1024, s.wal/1024, mib(s.rss), mib(s.anon),
 				mib(s.heapInuse), mib(s.goResident), mib(s.anon-s.goResident), s.goroutines,
 				counts[0].Load(), counts[1].Load(), counts[2].Load(), counts[3].Load(), counts[5].Load(), counts[4].Load())
 			t.Logf("minute %d: DB+WAL %d KiB, RSS %.1f MiB (anon %.1f, Go heap in use %.1f, Go resident %.1f, non-Go anon %.1f), %d goroutines, %d federations",
@@ -179,15 +179,16 @@ func TestExpirySoak(t *testing.T) {
 	}
 }
 
-// memSample is one minute of the expiry soak. Sizes are in bytes. anon is
+// memSample is one minute of the expiry soak. Sizes are in bytes: size is
+// the database file plus its WAL, wal the WAL alone. anon is
 // the process's anonymous resident memory (Go's heap and stacks, and the
 // SQLite library's own allocations, which modernc.org/libc maps outside the
 // Go heap); goResident is what the Go runtime has mapped and not returned
 // (MemStats Sys - HeapReleased), so anon - goResident is roughly the memory
 // Go does not account for.
 type memSample struct {
-	size, rss, anon, heapInuse, goResident int64
-	goroutines                             int
+	size, wal, rss, anon, heapInuse, goResident int64
+	goroutines                                  int
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
