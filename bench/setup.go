@@ -18,6 +18,8 @@ import (
 	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/connectfed/connectfed/internal/sdkhttp"
 )
 
 const region = "us-east-1"
@@ -31,7 +33,7 @@ func sdkConfig(base string, c aws.Credentials) aws.Config {
 		Credentials:      credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken),
 		BaseEndpoint:     aws.String(base),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:       sdkhttp.New(),
 	}
 }
 

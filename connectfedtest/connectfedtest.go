@@ -44,6 +44,7 @@ import (
 	"github.com/connectfed/connectfed/events"
 	"github.com/connectfed/connectfed/federation"
 	"github.com/connectfed/connectfed/identity"
+	"github.com/connectfed/connectfed/internal/sdkhttp"
 	"github.com/connectfed/connectfed/memory"
 	"github.com/connectfed/connectfed/metrics"
 	"github.com/connectfed/connectfed/seal"
@@ -220,7 +221,7 @@ func (s *Server) ConfigFor(c aws.Credentials) aws.Config {
 		Region:       s.Region,
 		Credentials:  credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, c.SessionToken),
 		BaseEndpoint: aws.String(s.URL),
-		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:   sdkhttp.New(), // see sdkhttp.Client: a fast answer must not close its own connection
 	}
 }
 

@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/connect"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/connectfed/connectfed/internal/sdkhttp"
 )
 
 // The abuse tests attack the real binary the way a hostile or careless
@@ -60,7 +62,7 @@ func abuseConfig(url, key, secret string) aws.Config {
 		Credentials:      credentials.NewStaticCredentialsProvider(key, secret, ""),
 		BaseEndpoint:     aws.String(url),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:       sdkhttp.New(),
 	}
 }
 

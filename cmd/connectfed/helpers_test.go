@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/connectfed/connectfed/internal/sdkhttp"
 	"github.com/connectfed/connectfed/postgres/pgtest"
 )
 
@@ -77,7 +78,7 @@ func (s *server) awsConfig(akid, secret, token string) aws.Config {
 		Credentials:      credentials.NewStaticCredentialsProvider(akid, secret, token),
 		BaseEndpoint:     aws.String(s.url),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
+		HTTPClient:       sdkhttp.New(),
 	}
 }
 
