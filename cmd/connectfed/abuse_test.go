@@ -73,7 +73,7 @@ func abuseConfig(url, key, secret string) aws.Config {
 func signedCallers(t *testing.T, url, key, secret string, n int) {
 	t.Helper()
 	cfg := abuseConfig(url, key, secret)
-	cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	cfg.HTTPClient = sdkhttp.Client{HTTP: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}}
 	sc, cc := sts.NewFromConfig(cfg), connect.NewFromConfig(cfg)
 	var worst time.Duration
 	for i := 0; i < n; i++ {
@@ -192,7 +192,7 @@ func TestAbuseTenantStarvation(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := abuseConfig(p.url, "test", "test")
-	cfg.HTTPClient = &http.Client{Transport: &http.Transport{MaxConnsPerHost: 0, MaxIdleConnsPerHost: 300}}
+	cfg.HTTPClient = sdkhttp.Client{HTTP: &http.Client{Transport: &http.Transport{MaxConnsPerHost: 0, MaxIdleConnsPerHost: 300}}}
 	noisy := connect.NewFromConfig(cfg)
 	var wg sync.WaitGroup
 	var mu sync.Mutex

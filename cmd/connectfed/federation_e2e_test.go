@@ -17,6 +17,8 @@ import (
 	ctypes "github.com/aws/aws-sdk-go-v2/service/connect/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/connectfed/connectfed/internal/sdkhttp"
 )
 
 // fedFixture is a server with a SAML instance holding Connect user "alice",
@@ -57,7 +59,7 @@ func newFedFixture(t testing.TB, serveArgs ...string) *fedFixture {
 func (f *fedFixture) config(key, secret, token string) aws.Config {
 	c := f.srv.awsConfig(key, secret, token)
 	if f.client != nil {
-		c.HTTPClient = f.client
+		c.HTTPClient = sdkhttp.Client{HTTP: f.client}
 	}
 	return c
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/connectfed/connectfed/internal/sdkhttp"
 	"github.com/connectfed/connectfed/web"
 )
 
@@ -152,7 +153,7 @@ func secretsFlow(t *testing.T, logFormat string) {
 	httpClient := &http.Client{Transport: rec}
 	cfg := func(key, secret, token string) aws.Config {
 		c := srv.awsConfig(key, secret, token)
-		c.HTTPClient = httpClient
+		c.HTTPClient = sdkhttp.Client{HTTP: httpClient}
 		return c
 	}
 	signed := func(cr hxCreds, method, path, service string, body []byte) hxResp {

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/connectfed/connectfed/internal/sdkhttp"
 )
 
 const anyAccountTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"000000000000"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}`
@@ -91,7 +93,7 @@ func TestSourceIpBehindProxy(t *testing.T) {
 	} {
 		f := newIAMFixture(t, tc.args...)
 		cfg := f.user(t, "proxied", "/", pol)
-		cfg.HTTPClient = &http.Client{Transport: headerTransport{"X-Forwarded-For": "198.51.100.1, 203.0.113.7", "X-Forwarded-Proto": "https"}}
+		cfg.HTTPClient = sdkhttp.Client{HTTP: &http.Client{Transport: headerTransport{"X-Forwarded-For": "198.51.100.1, 203.0.113.7", "X-Forwarded-Proto": "https"}}}
 		_, err := connect.NewFromConfig(cfg).ListInstances(ctx, &connect.ListInstancesInput{})
 		if tc.allowed && err != nil || !tc.allowed && apiCode(err) != "AccessDeniedException" {
 			t.Errorf("%v: allowed %v, got %v", tc.args, tc.allowed, err)
