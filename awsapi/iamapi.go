@@ -40,6 +40,19 @@ func checkIAMName(v *violations, member, value string, max int) {
 
 func iamValidation() *violations { return &violations{errType: connectfed.ValidationError} }
 
+// accessKeyIDParam is the AccessKeyId parameter of DeleteAccessKey and
+// GetAccessKeyInfo, checked as their models constrain it.
+func accessKeyIDParam(p url.Values) (string, error) {
+	v := iamValidation()
+	id := p.Get("AccessKeyId")
+	v.required("accessKeyId", p.Has("AccessKeyId"))
+	v.length("accessKeyId", id, false, 16, 128)
+	if id != "" {
+		v.pattern("accessKeyId", id, false, accessKeyRE, `[\w]+`)
+	}
+	return id, v.err()
+}
+
 // iamAuthorize checks iam:<op> on resource.
 func (s *Server) iamAuthorize(c *call, resource string) error {
 	c.target = resource
@@ -315,14 +328,8 @@ func (s *Server) iamListAccessKeys(c *call, p url.Values) (any, error) {
 }
 
 func (s *Server) iamDeleteAccessKey(c *call, p url.Values) (any, error) {
-	v := iamValidation()
-	id := p.Get("AccessKeyId")
-	v.required("accessKeyId", p.Has("AccessKeyId"))
-	v.length("accessKeyId", id, false, 16, 128)
-	if id != "" {
-		v.pattern("accessKeyId", id, false, accessKeyRE, `[\w]+`)
-	}
-	if err := v.err(); err != nil {
+	id, err := accessKeyIDParam(p)
+	if err != nil {
 		return nil, err
 	}
 	name, root, err := s.keyUser(c, p)

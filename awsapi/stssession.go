@@ -63,14 +63,8 @@ func (s *Server) getSessionToken(c *call, p url.Values) (any, error) {
 }
 
 func (s *Server) getAccessKeyInfo(c *call, p url.Values) (any, error) {
-	v := iamValidation()
-	id := p.Get("AccessKeyId")
-	v.required("accessKeyId", p.Has("AccessKeyId"))
-	v.length("accessKeyId", id, false, 16, 128)
-	if id != "" {
-		v.pattern("accessKeyId", id, false, accessKeyRE, `[\w]+`)
-	}
-	if err := v.err(); err != nil {
+	id, err := accessKeyIDParam(p)
+	if err != nil {
 		return nil, err
 	}
 	if err := s.cfg.Identity.Authorize(c.ctx, c.principal, "sts:GetAccessKeyInfo", "*", nil); err != nil {
